@@ -1,0 +1,7 @@
+from appointments.models.appointment_types import (
+    AppointmentType,
+    AppointmentTypeLocation,
+    AppointmentTypeStatus,
+)
+
+__all__ = ["AppointmentType", "AppointmentTypeLocation", "AppointmentTypeStatus"]

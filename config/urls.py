@@ -1,0 +1,19 @@
+"""The map from URL to app. Every API path lives under /api/v1/{org_id}/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+API_PREFIX = "api/v1/<uuid:org_id>/"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(API_PREFIX, include("scheduling.urls")),
+    path(API_PREFIX, include("appointments.urls")),
+]
+
+handler400 = "scheduling.api.exceptions.bad_request_view"
+handler404 = "scheduling.api.exceptions.not_found_view"
+handler500 = "scheduling.api.exceptions.server_error_view"

@@ -1,0 +1,47 @@
+"""Query-string filtering: django-filter, with bad values reported as 422 ``query`` errors."""
+
+from __future__ import annotations
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ErrorDetail
+
+from scheduling.api.exceptions import RequestValidationError
+from scheduling.api.relations import resolve_one
+from scheduling.models import Location
+
+
+class QueryFilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            errors = {
+                field: [ErrorDetail(e.messages[0], code=e.code or "invalid") for e in errs]
+                for field, errs in filterset.form.errors.as_data().items()
+            }
+            raise RequestValidationError(errors, location="query")
+        return filterset.qs
+
+
+class LocationUUIDFilter(django_filters.UUIDFilter):
+    """``?location_uuid=`` naming a location: unknown → 404, forbidden → 403.
+
+    ``apply`` names a FilterSet method ``(queryset, location)`` for filters that need more
+    than ``location_lookup=location``.
+    """
+
+    def __init__(self, *args, location_lookup: str = "location", apply: str | None = None, **kw):
+        kw.setdefault("help_text", "Only rows at this location.")
+        super().__init__(*args, **kw)
+        self.location_lookup = location_lookup
+        self.apply = apply
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        location = resolve_one(self.parent.request, Location.objects.all(), value, "pk")
+        if self.apply:
+            return getattr(self.parent, self.apply)(qs, location)
+        return qs.filter(**{self.location_lookup: location})

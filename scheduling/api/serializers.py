@@ -1,0 +1,60 @@
+"""Serializer building blocks shared by every app's API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class RefSerializer(serializers.Serializer):
+    """A lightweight reference to a related object: ``{"id": uuid, "name": str|null}``."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Ref"
+
+    def get_name(self, obj) -> str | None:
+        name = getattr(obj, "name", None)
+        return str(name) if name is not None else None
+
+
+class VersionedSerializer(serializers.ModelSerializer):
+    """Response shape of a versioned row: its public id, timestamps and version."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        fields = ["id", "created_at", "updated_at", "version"]
+        read_only_fields = fields
+
+
+class BaseVersionSerializer(serializers.Serializer):
+    """Input of every update that the contract guards with ``base_version``."""
+
+    base_version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The version the client read; a stale one is a 409.",
+    )
+
+
+class MoneyField(serializers.DecimalField):
+    """Money: a decimal string with two places out; numbers or strings in."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "format": "time", "example": "08:30:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time at a location: ``HH:MM:SS`` out, ``HH:MM`` or ``HH:MM:SS`` in."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M:%S")
+        kwargs.setdefault("input_formats", ["%H:%M:%S", "%H:%M"])
+        super().__init__(**kwargs)

@@ -1,0 +1,56 @@
+"""Writes shared by every domain: versioned updates and unique-constraint translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from scheduling.exceptions import Conflict, VersionConflict
+
+
+def versioned_update(
+    instance: models.Model, *, base_version: int, changes: Mapping[str, Any]
+) -> models.Model:
+    """Write ``changes`` to ``instance`` only if its version is still ``base_version``.
+
+    One conditional UPDATE decides: it bumps the version and writes the fields in the
+    same statement, so two writers holding the same ``base_version`` can never both
+    succeed; the loser gets ``VersionConflict`` (409). The instance is updated in place.
+    """
+    model = type(instance)
+    now = timezone.now()
+    rows = model._base_manager.filter(pk=instance.pk, version=base_version).update(
+        **changes, version=F("version") + 1, updated_at=now
+    )
+    if rows == 0:
+        current = model._base_manager.filter(pk=instance.pk).values_list("version", flat=True)
+        raise VersionConflict(current_version=next(iter(current), None), base_version=base_version)
+    for field, value in changes.items():
+        setattr(instance, field, value)
+    instance.version = base_version + 1
+    instance.updated_at = now
+    return instance
+
+
+@contextmanager
+def unique_violations(messages: Mapping[str, tuple[str, str]]) -> Iterator[None]:
+    """Turn the violation of a named unique constraint into a 409 with a clear message.
+
+    ``messages`` maps constraint names to ``(code, message)``. The database is the
+    referee (two concurrent creates of one name cannot both pass a check-then-write),
+    this only translates its verdict.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint in messages:
+            code, message = messages[constraint]
+            raise Conflict(message, code=code) from exc
+        raise

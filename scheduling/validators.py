@@ -1,0 +1,32 @@
+"""Validators for single values, shared by models and serializers."""
+
+import re
+import zoneinfo
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """A location's zone must be an IANA name (``America/Chicago``), not an offset."""
+    if value not in _timezones():
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name (e.g. America/Chicago).",
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+validate_color = RegexValidator(
+    re.compile(r"^#[0-9A-Fa-f]{6}$"), "Colours are #RRGGBB hex strings.", code="invalid_color"
+)
+
+validate_cdt_code = RegexValidator(
+    re.compile(r"^D\d{4}$"), "CDT codes are a D and four digits (e.g. D0120).", code="invalid_code"
+)
