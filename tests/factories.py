@@ -1,0 +1,147 @@
+"""Factories that build whole graphs inside one org.
+
+Sibling foreign keys derive from one ``org`` (an operatory's location is created in the
+operatory's org), so no test builds a cross-tenant graph by accident.
+"""
+
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from appointments.models import AppointmentType
+from blockouts.models import BlockoutType
+from scheduling.models import (
+    ApiToken,
+    Definition,
+    DefinitionCategory,
+    FlowStatus,
+    Location,
+    Membership,
+    MembershipLocation,
+    Operatory,
+    Organization,
+    Patient,
+    ProcedureCode,
+    Provider,
+    Role,
+    User,
+)
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Practice {n}")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    org = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.ADMIN
+    all_locations = True
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        """``MembershipFactory(locations=[loc])`` limits the membership to those locations."""
+        if not create or extracted is None:
+            return
+        self.all_locations = False
+        self.save(update_fields=["all_locations"])
+        for location in extracted:
+            MembershipLocation.objects.create(org=self.org, membership=self, location=location)
+
+
+class OrgOwnedFactory(DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    org = factory.SubFactory(OrganizationFactory)
+
+
+class LocationFactory(OrgOwnedFactory):
+    class Meta:
+        model = Location
+
+    name = factory.Sequence(lambda n: f"Location {n}")
+    timezone = "America/Chicago"
+
+
+class OperatoryFactory(OrgOwnedFactory):
+    class Meta:
+        model = Operatory
+
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    name = factory.Sequence(lambda n: f"Op {n}")
+
+
+class ProviderFactory(OrgOwnedFactory):
+    class Meta:
+        model = Provider
+
+    first_name = factory.Sequence(lambda n: f"Prov{n}")
+    last_name = "Smith"
+
+
+class PatientFactory(OrgOwnedFactory):
+    class Meta:
+        model = Patient
+
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = "Jones"
+
+
+class ProcedureCodeFactory(OrgOwnedFactory):
+    class Meta:
+        model = ProcedureCode
+        django_get_or_create = ("org", "code")
+
+    code = factory.Sequence(lambda n: f"D{n % 10000:04d}")
+    description = factory.LazyAttribute(lambda o: f"Procedure {o.code}")
+    default_fee = Decimal("100.00")
+
+
+class DefinitionFactory(OrgOwnedFactory):
+    class Meta:
+        model = Definition
+
+    category = DefinitionCategory.APPT_CONFIRMED
+    name = factory.Sequence(lambda n: f"Definition {n}")
+
+
+class FlowStatusFactory(OrgOwnedFactory):
+    class Meta:
+        model = FlowStatus
+
+    name = factory.Sequence(lambda n: f"Flow {n}")
+    slug = factory.Sequence(lambda n: f"flow-{n}")
+
+
+class AppointmentTypeFactory(OrgOwnedFactory):
+    class Meta:
+        model = AppointmentType
+
+    name = factory.Sequence(lambda n: f"Type {n}")
+    duration_minutes = 30
+
+
+class BlockoutTypeFactory(OrgOwnedFactory):
+    class Meta:
+        model = BlockoutType
+
+    name = factory.Sequence(lambda n: f"Blockout {n}")
+
+
+def issue_token(user) -> str:
+    return ApiToken.issue(user=user, name="test")[1]
