@@ -46,6 +46,7 @@ class UserFactory(DjangoModelFactory):
 class MembershipFactory(DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     org = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
@@ -71,3 +72,15 @@ class ChairsideAutoSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
         return responses
 
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "scheduling.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token: `Authorization: Bearer cs_…`.",
+        }
