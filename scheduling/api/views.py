@@ -61,6 +61,18 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     input_serializer_classes: dict[str, type] = {}
 
+    def get_object(self):
+        """The object named by the path, in the org and the caller's locations.
+
+        List filters (``?status=`` …) do not apply: a detail route names one object.
+        """
+        queryset = self.get_queryset()
+        obj = queryset.filter(**{self.lookup_field: self.kwargs[self.lookup_url_kwarg]}).first()
+        if obj is None:
+            raise exceptions.NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.")
+        self.check_object_permissions(self.request, obj)
+        return obj
+
     def get_input_serializer_class(self):
         return self.input_serializer_classes.get(getattr(self, "action", None))
 
