@@ -13,6 +13,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 from rest_framework import exceptions, serializers
 
+from scheduling.api.serializers import StrictUUIDField
+
 
 def _label(queryset: QuerySet) -> str:
     return str(queryset.model._meta.verbose_name).capitalize()
@@ -48,7 +50,7 @@ def resolve_many(
     return [found[v] for v in wanted]
 
 
-class OrgRelatedField(serializers.UUIDField):
+class OrgRelatedField(StrictUUIDField):
     """A ``*_uuid`` input resolved to the object of the caller's org."""
 
     def __init__(self, queryset: QuerySet, location_lookup: str | None = None, **kwargs):
@@ -67,7 +69,7 @@ class OrgRelatedListField(serializers.ListField):
     def __init__(self, queryset: QuerySet, location_lookup: str | None = None, **kwargs):
         self.queryset = queryset
         self.location_lookup = location_lookup
-        kwargs.setdefault("child", serializers.UUIDField())
+        kwargs.setdefault("child", StrictUUIDField())
         kwargs.setdefault("max_length", 500)
         super().__init__(**kwargs)
 

@@ -40,6 +40,15 @@ class BaseVersionSerializer(serializers.Serializer):
     )
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID given as a string; DRF would also take an integer as ``UUID(int=n)``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class MoneyField(serializers.DecimalField):
     """Money: a decimal string with two places out; numbers or strings in."""
 

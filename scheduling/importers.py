@@ -1,0 +1,382 @@
+"""Import a practice's reference data from CSV exports of the system it is moving from.
+
+Practices arrive with thousands of patients, providers and chairs already recorded
+elsewhere. ``reference_import`` upserts one kind of reference row from a CSV file: a row
+is matched to the org's existing row by its id in the other system (``external_id``; for
+procedure codes the CDT ``code``), so the same export can be imported again after it
+changed. Every row is checked by the model's own field validation before anything is
+written; the ``import_reference`` management command is one caller, an admin upload
+could be another.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from scheduling.models import (
+    Location,
+    Operatory,
+    Organization,
+    Patient,
+    ProcedureCode,
+    Provider,
+    VersionedModel,
+)
+
+BATCH_SIZE = 1000
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+@dataclass(frozen=True)
+class ForeignColumn:
+    """A column naming a row of another model by its key there, resolved within the org."""
+
+    column: str
+    field: str
+    model: type[VersionedModel]
+    key: str = "external_id"
+
+
+@dataclass(frozen=True)
+class ReferenceKind:
+    """How one kind of reference row is read from CSV and matched to the database.
+
+    ``key`` is both a column and the model field rows are matched on; every other
+    column is a model field of the same name, or one of ``foreign`` columns.
+    """
+
+    name: str
+    model: type[VersionedModel]
+    key: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    foreign: tuple[ForeignColumn, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def describe(self) -> str:
+        optional = f"[,{','.join(self.optional)}]" if self.optional else ""
+        return f"{self.name}: {','.join(self.required)}{optional}"
+
+
+REFERENCE_KINDS: dict[str, ReferenceKind] = {
+    kind.name: kind
+    for kind in (
+        ReferenceKind(
+            name="locations",
+            model=Location,
+            key="external_id",
+            required=("external_id", "name", "timezone"),
+            optional=("address", "phone", "is_active"),
+        ),
+        ReferenceKind(
+            name="operatories",
+            model=Operatory,
+            key="external_id",
+            required=("external_id", "location_external_id", "name"),
+            optional=("abbrev", "is_hygiene", "item_order", "is_active"),
+            foreign=(ForeignColumn("location_external_id", "location", Location),),
+        ),
+        ReferenceKind(
+            name="providers",
+            model=Provider,
+            key="external_id",
+            required=("external_id", "first_name", "last_name"),
+            optional=("abbrev", "suffix", "is_hygienist", "color", "is_active"),
+        ),
+        ReferenceKind(
+            name="patients",
+            model=Patient,
+            key="external_id",
+            required=("external_id", "first_name", "last_name"),
+            optional=(
+                "preferred_name",
+                "birthdate",
+                "email",
+                "mobile_phone",
+                "chart_number",
+                "is_active",
+            ),
+        ),
+        ReferenceKind(
+            name="procedure-codes",
+            model=ProcedureCode,
+            key="code",
+            required=("code", "description"),
+            optional=("abbrev", "default_fee", "is_active"),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one line of the file cannot be imported; ``line`` counts the header as 1."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.column}: " if self.column else ""
+        return f"line {self.line}: {where}{self.message}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def skipped_lines(self) -> int:
+        return len({error.line for error in self.errors})
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped_lines} skipped (invalid)"
+        )
+
+
+class ReferenceFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, or a wrong header)."""
+
+
+class ReferenceRowsInvalid(Exception):
+    """Some rows are invalid and skipping them was not asked for, so nothing was written."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        lines = len({error.line for error in errors})
+        super().__init__(f"{lines} invalid row(s); nothing was imported")
+
+
+@dataclass(frozen=True)
+class _Record:
+    line: int
+    values: dict[str, str]
+    problem: str | None = None  # the line cannot be read as a row at all
+
+
+Progress = Callable[[Sequence[Any]], Iterable[Any]]
+
+
+def reference_import(
+    *,
+    org: Organization,
+    kind: str,
+    csv_file: Iterable[str],
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Upsert the org's ``kind`` rows from ``csv_file`` (text with a header row).
+
+    All rows are validated first; with any invalid row nothing is written
+    (``ReferenceRowsInvalid``) unless ``skip_invalid``, which imports the valid rows and
+    reports the others in ``ImportResult.errors``. A column left out of the file keeps
+    the existing rows' values; a blank cell means the field's default. ``progress`` may
+    wrap the rows being checked (a progress bar).
+    """
+    spec = REFERENCE_KINDS[kind]
+    header, records = _read(spec, csv_file)
+    result = ImportResult(kind=kind)
+    rows = _validate(spec, org=org, records=progress(records) if progress else records)
+    valid = []
+    for row in rows:
+        if isinstance(row, list):
+            result.errors.extend(row)
+        else:
+            valid.append(row)
+    if result.errors and not skip_invalid:
+        raise ReferenceRowsInvalid(result.errors)
+    fields = [_model_field(spec, column) for column in header if column != spec.key]
+    _write(spec, org=org, rows=valid, fields=fields, result=result)
+    return result
+
+
+def _read(spec: ReferenceKind, csv_file: Iterable[str]) -> tuple[list[str], list[_Record]]:
+    reader = csv.reader(csv_file)
+    try:
+        header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in next(reader, [])]
+        _check_header(spec, header)
+        records = []
+        line = reader.line_num
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                problem = f"has {len(cells)} fields, the header has {len(header)}"
+                records.append(_Record(start, {}, problem))
+            else:
+                values = {column: cell.strip() for column, cell in zip(header, cells, strict=True)}
+                records.append(_Record(start, values))
+    except UnicodeDecodeError as exc:
+        raise ReferenceFileError(f"the file is not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise ReferenceFileError(f"line {reader.line_num}: {exc}") from exc
+    return header, records
+
+
+def _check_header(spec: ReferenceKind, header: list[str]) -> None:
+    if not any(header):
+        raise ReferenceFileError("the file has no header row")
+    problems = []
+    if missing := [column for column in spec.required if column not in header]:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if unknown := [column for column in header if column not in spec.columns]:
+        problems.append(f"unknown column(s): {', '.join(unknown)}")
+    if repeated := sorted({column for column in header if header.count(column) > 1}):
+        problems.append(f"repeated column(s): {', '.join(repeated)}")
+    if problems:
+        raise ReferenceFileError(
+            f"{'; '.join(problems)} (columns for {spec.describe()})",
+        )
+
+
+def _validate(
+    spec: ReferenceKind, *, org: Organization, records: Iterable[_Record]
+) -> Iterable[tuple[str, VersionedModel] | list[RowError]]:
+    """Yield ``(key, unsaved instance)`` for a valid record, its errors for another."""
+    # Only this org's rows are candidates, so a key known only in another org is
+    # reported as unknown and never becomes a cross-tenant link.
+    targets = {
+        foreign.column: {
+            getattr(row, foreign.key): row
+            for row in foreign.model.objects.filter(org=org).exclude(**{foreign.key: ""})
+        }
+        for foreign in spec.foreign
+    }
+    foreign_fields = {foreign.field: foreign.column for foreign in spec.foreign}
+    first_line: dict[str, int] = {}
+    for record in records:
+        if record.problem:
+            yield [RowError(record.line, None, record.problem)]
+            continue
+        errors = []
+        key = record.values[spec.key]
+        if not key:
+            errors.append(RowError(record.line, spec.key, "is required (rows are matched on it)"))
+        elif key in first_line:
+            reason = f'"{key}" already appears on line {first_line[key]}'
+            errors.append(RowError(record.line, spec.key, reason))
+        else:
+            first_line[key] = record.line
+        values: dict[str, Any] = {}
+        exclude = {"org", *foreign_fields}
+        for foreign in spec.foreign:
+            target_key = record.values[foreign.column]
+            target = targets[foreign.column].get(target_key)
+            if not target_key:
+                errors.append(RowError(record.line, foreign.column, "is required"))
+            elif target is None:
+                name = foreign.model._meta.verbose_name
+                reason = f'no {name} "{target_key}" in this organization'
+                errors.append(RowError(record.line, foreign.column, reason))
+            else:
+                values[foreign.field] = target
+        for column, raw in record.values.items():
+            if column in targets:
+                continue
+            model_field = spec.model._meta.get_field(column)
+            if raw == "":
+                values[column] = model_field.get_default()
+            elif isinstance(model_field, models.BooleanField):
+                lowered = raw.lower()
+                if lowered in _TRUE or lowered in _FALSE:
+                    values[column] = lowered in _TRUE
+                else:
+                    exclude.add(column)
+                    errors.append(
+                        RowError(
+                            record.line,
+                            column,
+                            f'"{raw}" is not a boolean (use true/false, 1/0 or yes/no)',
+                        )
+                    )
+            else:
+                values[column] = raw  # converted and checked by full_clean
+        instance = spec.model(org=org, **values)
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                column = None if name == NON_FIELD_ERRORS else foreign_fields.get(name, name)
+                errors.extend(RowError(record.line, column, message) for message in messages)
+        yield errors if errors else (key, instance)
+
+
+def _model_field(spec: ReferenceKind, column: str) -> models.Field:
+    for foreign in spec.foreign:
+        if foreign.column == column:
+            return spec.model._meta.get_field(foreign.field)
+    return spec.model._meta.get_field(column)
+
+
+def _write(
+    spec: ReferenceKind,
+    *,
+    org: Organization,
+    rows: list[tuple[str, VersionedModel]],
+    fields: list[models.Field],
+    result: ImportResult,
+) -> None:
+    """Create the new rows and update the changed ones, in one transaction.
+
+    Imports of one kind into one org are serialized (a second one waits and then sees
+    the first one's rows), and the existing rows are locked while they are compared, so
+    a concurrent versioned write cannot slip in between and lose its version bump.
+    """
+    model = spec.model
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('reference_import'), hashtext(%s))",
+                [f"{org.pk}:{model._meta.label}"],
+            )
+        existing = {
+            getattr(row, spec.key): row
+            for row in model.objects.filter(org=org)
+            .exclude(**{spec.key: ""})
+            .order_by()
+            .select_for_update()
+        }
+        created, updated = [], []
+        for key, new in rows:
+            current = existing.get(key)
+            if current is None:
+                created.append(new)
+                continue
+            changed = [f for f in fields if getattr(current, f.attname) != getattr(new, f.attname)]
+            if not changed:
+                result.unchanged += 1
+                continue
+            for f in changed:
+                setattr(current, f.attname, getattr(new, f.attname))
+            current.version += 1
+            current.updated_at = now
+            updated.append(current)
+        model.objects.bulk_create(created, batch_size=BATCH_SIZE)
+        if updated:
+            model.objects.bulk_update(
+                updated,
+                [f.name for f in fields] + ["version", "updated_at"],
+                batch_size=BATCH_SIZE,
+            )
+    result.created = len(created)
+    result.updated = len(updated)

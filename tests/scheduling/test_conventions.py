@@ -1,0 +1,151 @@
+"""The API conventions that hold everywhere: auth, error envelope, values."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling.models import ApiToken
+from tests.conftest import Api
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestBearerTokens:
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "Bearer",
+            "Bearer a b",
+            "Bearer not-our-format",
+            "Bearer cs_short_secret",
+            "Bearer cs_0123456789_wrong-secret",
+            "Token cs_0123456789_x",
+            "Bearer \u00e9\u00e9",
+        ],
+    )
+    def test_bad_credentials_are_401(self, org, header):
+        client = Api(org)
+        client.credentials(HTTP_AUTHORIZATION=header)
+        response = client.get("locations")
+        assert response.status_code == 401
+        assert set(response.json()) == {"detail", "code"}
+
+    def test_right_prefix_wrong_secret_is_401(self, org):
+        user = UserFactory()
+        MembershipFactory(org=org, user=user)
+        token, clear = ApiToken.issue(user=user)
+        forged = clear[:-4] + ("AAAA" if not clear.endswith("AAAA") else "BBBB")
+        assert Api(org, forged).get("locations").status_code == 401
+        assert Api(org, clear).get("locations").status_code == 200
+
+    def test_token_is_stored_hashed_and_records_last_use(self, org):
+        user = UserFactory()
+        MembershipFactory(org=org, user=user)
+        token, clear = ApiToken.issue(user=user)
+        assert clear not in {token.digest, token.prefix}
+        assert token.last_used_at is None
+        Api(org, clear).get("locations")
+        token.refresh_from_db()
+        assert token.last_used_at is not None
+
+    def test_last_use_is_recorded_at_minute_resolution(self, org):
+        user = UserFactory()
+        MembershipFactory(org=org, user=user)
+        token, clear = ApiToken.issue(user=user)
+        earlier = timezone.now() - timedelta(seconds=10)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=earlier)
+        Api(org, clear).get("locations")
+        token.refresh_from_db()
+        assert token.last_used_at == earlier
+
+    def test_revoked_token_is_401(self, org):
+        user = UserFactory()
+        MembershipFactory(org=org, user=user)
+        token, clear = ApiToken.issue(user=user)
+        token.revoke()
+        assert Api(org, clear).get("locations").status_code == 401
+
+    def test_inactive_user_is_401(self, org):
+        user = UserFactory(is_active=False)
+        MembershipFactory(org=org, user=user)
+        assert Api(org, ApiToken.issue(user=user)[1]).get("locations").status_code == 401
+
+    def test_session_login_is_not_api_auth(self, org, client):
+        user = UserFactory()
+        MembershipFactory(org=org, user=user)
+        client.force_login(user)
+        assert client.get(f"/api/v1/{org.uuid}/locations").status_code == 401
+
+
+class TestErrorEnvelope:
+    def test_malformed_json_is_422_with_detail_list(self, admin_client):
+        response = admin_client.generic(
+            "POST",
+            admin_client.url("appointment-types"),
+            "{not json",
+            content_type="application/json",
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["body"] and error["type"] == "json_invalid"
+
+    def test_non_json_body_is_415_in_the_envelope(self, admin_client):
+        response = admin_client.generic(
+            "POST", admin_client.url("appointment-types"), "name=x",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 415
+        assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+    def test_unknown_route_is_json_404(self, admin_client):
+        response = admin_client.get("no-such-thing")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found.", "code": "NOT_FOUND"}
+
+    def test_malformed_org_id_is_json_404(self, client):
+        response = client.get("/api/v1/not-an-org/locations")
+        assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
+
+    def test_trailing_slash_is_not_a_route(self, admin_client):
+        assert admin_client.get("locations/").status_code == 404
+
+    def test_nested_validation_errors_have_full_locations(self, admin_client):
+        response = admin_client.post(
+            "appointment-types", {"name": "X", "location_uuids": ["ok?", 5]}
+        )
+        assert response.status_code == 422
+        locs = [e["loc"] for e in response.json()["detail"]]
+        assert ["body", "location_uuids", 0] in locs and ["body", "location_uuids", 1] in locs
+
+    def test_bad_query_values_are_422_with_query_location(self, admin_client):
+        response = admin_client.get("definitions", {"category": "Nope"})
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["query", "category"] and error["type"] == "invalid_choice"
+
+    def test_malformed_uuid_filter_is_422(self, admin_client):
+        response = admin_client.get("operatories", {"location_uuid": "nope"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "location_uuid"]
+
+    def test_nul_bytes_and_huge_values_never_500(self, admin_client):
+        assert admin_client.get("patients", {"search": "a\x00b"}).status_code in (200, 422)
+        assert admin_client.post("appointment-types", {"name": "a\x00b"}).status_code == 422
+        assert admin_client.get("patients", {"page": "9" * 40}).status_code in (200, 422)
+
+
+class TestValues:
+    def test_datetimes_are_utc_with_z(self, location, admin_client):
+        body = admin_client.get(f"locations/{location.uuid}").json()
+        assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
+
+    def test_money_is_a_two_place_string(self, org, admin_client):
+        from decimal import Decimal
+
+        from tests.factories import ProcedureCodeFactory
+
+        code = ProcedureCodeFactory(org=org, code="D0120", default_fee=Decimal("55"))
+        assert admin_client.get(f"procedure-codes/{code.uuid}").json()["default_fee"] == "55.00"
