@@ -17,9 +17,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=True)
+# Production must bring its own key: with DEBUG off there is no default.
 SECRET_KEY = env(
     "SECRET_KEY",
-    default="django-insecure-local-development-key-only-never-use-in-production-0123456789",
+    **({"default": "django-insecure-local-development-key-only-never-use-in-production"} if DEBUG else {}),
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
