@@ -52,12 +52,12 @@ class ProcedureCodeListField(serializers.ListField):
     """CDT codes of the caller's org, upper-cased, each once, all known (else 422)."""
 
     def __init__(self, **kwargs):
-        super().__init__(
-            child=serializers.CharField(max_length=5), max_length=MAX_CODES, **kwargs
-        )
+        super().__init__(child=serializers.CharField(max_length=5), max_length=MAX_CODES, **kwargs)
 
     def to_internal_value(self, data):
-        codes = list(dict.fromkeys(code.strip().upper() for code in super().to_internal_value(data)))
+        codes = list(
+            dict.fromkeys(code.strip().upper() for code in super().to_internal_value(data))
+        )
         known = set(
             ProcedureCode.objects.filter(
                 org=self.context["request"].org, code__in=codes
@@ -85,7 +85,10 @@ class AppointmentTypeFieldsSerializer(serializers.Serializer):
         help_text="#RRGGBB",
     )
     duration_minutes = serializers.IntegerField(
-        min_value=5, max_value=720, required=False, allow_null=True,
+        min_value=5,
+        max_value=720,
+        required=False,
+        allow_null=True,
         help_text="Multiple of 5; derived from time_pattern when only the pattern is given.",
     )
     time_pattern = serializers.RegexField(

@@ -20,7 +20,11 @@ DEBUG = env.bool("DEBUG", default=True)
 # Production must bring its own key: with DEBUG off there is no default.
 SECRET_KEY = env(
     "SECRET_KEY",
-    **({"default": "django-insecure-local-development-key-only-never-use-in-production"} if DEBUG else {}),
+    **(
+        {"default": "django-insecure-local-development-key-only-never-use-in-production"}
+        if DEBUG
+        else {}
+    ),
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 

@@ -71,9 +71,18 @@ PROVIDERS = [
     ("Liam", "Chen", "RDH", "LC", True, "#F4511E"),
 ]
 PATIENTS = [
-    ("Olivia", "Martin"), ("Noah", "Johnson"), ("Emma", "Williams"), ("James", "Brown"),
-    ("Ava", "Garcia"), ("Lucas", "Miller"), ("Mia", "Davis"), ("Ethan", "Rodriguez"),
-    ("Isabella", "Wilson"), ("Mason", "Anderson"), ("Harper", "Thomas"), ("Elijah", "Moore"),
+    ("Olivia", "Martin"),
+    ("Noah", "Johnson"),
+    ("Emma", "Williams"),
+    ("James", "Brown"),
+    ("Ava", "Garcia"),
+    ("Lucas", "Miller"),
+    ("Mia", "Davis"),
+    ("Ethan", "Rodriguez"),
+    ("Isabella", "Wilson"),
+    ("Mason", "Anderson"),
+    ("Harper", "Thomas"),
+    ("Elijah", "Moore"),
 ]
 PROCEDURE_CODES = [
     ("D0120", "Periodic oral evaluation", "55.00"),
@@ -87,16 +96,22 @@ PROCEDURE_CODES = [
 ]
 DEFINITIONS = {
     DefinitionCategory.APPT_CONFIRMED: [
-        ("Unconfirmed", "#9E9E9E"), ("Confirmed", "#43A047"), ("Left message", "#FB8C00"),
+        ("Unconfirmed", "#9E9E9E"),
+        ("Confirmed", "#43A047"),
+        ("Left message", "#FB8C00"),
         ("Texted", "#1E88E5"),
     ],
     DefinitionCategory.CANCEL_REASON: [
-        ("Patient request", ""), ("Illness", ""), ("Scheduling conflict", ""),
+        ("Patient request", ""),
+        ("Illness", ""),
+        ("Scheduling conflict", ""),
     ],
     DefinitionCategory.BROKEN_REASON: [("No show", ""), ("Late cancellation", "")],
     DefinitionCategory.WAITLIST_PRIORITY: [("High", "#E53935"), ("Normal", ""), ("Low", "")],
     DefinitionCategory.APPOINTMENT_TAG: [
-        ("New patient", "#00ACC1"), ("Premedicate", "#E53935"), ("Wheelchair", "#5E35B1"),
+        ("New patient", "#00ACC1"),
+        ("Premedicate", "#E53935"),
+        ("Wheelchair", "#5E35B1"),
     ],
 }
 FLOW_STATUSES = [
@@ -144,8 +159,12 @@ def seed_reference_data(org: Organization, out: dict[str, Any]) -> None:
             org=org,
             external_id=f"demo-prov-{abbrev}",
             defaults={
-                "first_name": first, "last_name": last, "suffix": suffix, "abbrev": abbrev,
-                "is_hygienist": hygienist, "color": color,
+                "first_name": first,
+                "last_name": last,
+                "suffix": suffix,
+                "abbrev": abbrev,
+                "is_hygienist": hygienist,
+                "color": color,
             },
         )[0]
         for first, last, suffix, abbrev, hygienist, color in PROVIDERS
@@ -175,7 +194,9 @@ def seed_reference_data(org: Organization, out: dict[str, Any]) -> None:
     for category, values in DEFINITIONS.items():
         definitions[category] = [
             Definition.objects.get_or_create(
-                org=org, category=category, name=name,
+                org=org,
+                category=category,
+                name=name,
                 defaults={"color": color, "item_order": order},
             )[0]
             for order, (name, color) in enumerate(values)

@@ -30,8 +30,15 @@ class ProviderSerializer(VersionedSerializer):
     class Meta:
         model = Provider
         fields = [
-            *BASE, "name", "first_name", "last_name", "abbrev", "suffix", "is_hygienist",
-            "color", "is_active",
+            *BASE,
+            "name",
+            "first_name",
+            "last_name",
+            "abbrev",
+            "suffix",
+            "is_hygienist",
+            "color",
+            "is_active",
         ]
         read_only_fields = fields
 
@@ -42,8 +49,16 @@ class PatientSerializer(VersionedSerializer):
     class Meta:
         model = Patient
         fields = [
-            *BASE, "name", "first_name", "last_name", "preferred_name", "birthdate", "email",
-            "mobile_phone", "chart_number", "is_active",
+            *BASE,
+            "name",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "birthdate",
+            "email",
+            "mobile_phone",
+            "chart_number",
+            "is_active",
         ]
         read_only_fields = fields
 

@@ -16,7 +16,7 @@ from tests.factories import (
 
 
 class Api(APIClient):
-    """An API client for one org: ``api.get("appointment-types")`` → /api/v1/{org}/appointment-types."""
+    """An API client for one org: ``get("appointment-types")`` → /api/v1/{org}/appointment-types."""
 
     def __init__(self, org, token: str | None = None):
         super().__init__()

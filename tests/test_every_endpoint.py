@@ -75,9 +75,7 @@ def test_list_never_shows_or_counts_another_orgs_rows(endpoint, org, other_org, 
     ids = {item["id"] for item in body["items"]}
     assert str(mine.uuid) in ids
     assert body["total"] == len(body["items"])
-    assert all(
-        not endpoint.model.objects.filter(uuid=i, org=other_org).exists() for i in ids
-    )
+    assert all(not endpoint.model.objects.filter(uuid=i, org=other_org).exists() for i in ids)
 
 
 @pytest.mark.parametrize("endpoint", DETAILS, ids=_ids(DETAILS))
@@ -135,8 +133,14 @@ def test_rows_at_forbidden_locations_are_invisible(
 @pytest.mark.parametrize("endpoint", LISTS, ids=_ids(LISTS))
 @pytest.mark.parametrize(
     "query",
-    [{"page": 0}, {"page": -1}, {"page": "x"}, {"page_size": 0}, {"page_size": 201},
-     {"page_size": "ten"}],
+    [
+        {"page": 0},
+        {"page": -1},
+        {"page": "x"},
+        {"page_size": 0},
+        {"page_size": 201},
+        {"page_size": "ten"},
+    ],
 )
 def test_page_bounds_are_422(endpoint, query, admin_client):
     response = admin_client.get(endpoint.path(), query)

@@ -20,7 +20,9 @@ def test_schema_is_served_and_declares_errors(client):
     assert response.status_code == 200
     schema = response.json()
     components = schema["components"]["schemas"]
-    assert {"AppointmentType", "Ref", "Error", "ValidationError", "ConflictError"} <= set(components)
+    assert {"AppointmentType", "Ref", "Error", "ValidationError", "ConflictError"} <= set(
+        components
+    )
     patch = schema["paths"]["/api/v1/{org_id}/appointment-types/{appointment_type_uuid}"]["patch"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(patch["responses"])
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
@@ -55,7 +57,11 @@ def test_check_deploy_is_clean_under_production_settings():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

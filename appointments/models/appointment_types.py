@@ -40,11 +40,15 @@ class AppointmentType(VersionedModel):
         default=False, help_text="Only for booking into blockouts reserved for it."
     )
     procedure_codes_to_add = ArrayField(
-        models.CharField(max_length=5), default=list, blank=True,
+        models.CharField(max_length=5),
+        default=list,
+        blank=True,
         help_text="CDT codes added to an appointment of this type.",
     )
     required_procedure_codes = ArrayField(
-        models.CharField(max_length=5), default=list, blank=True,
+        models.CharField(max_length=5),
+        default=list,
+        blank=True,
         help_text="CDT codes an appointment needs to be of this type.",
     )
     require_all = models.BooleanField(
@@ -117,3 +121,6 @@ class AppointmentTypeLocation(models.Model):
                 name="appointment_type_location_unique",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type} at {self.location}"

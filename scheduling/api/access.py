@@ -25,9 +25,7 @@ class Access:
     @classmethod
     def resolve(cls, user, org_uuid: UUID) -> Access:
         membership = (
-            Membership.objects.select_related("org")
-            .filter(user=user, org__uuid=org_uuid)
-            .first()
+            Membership.objects.select_related("org").filter(user=user, org__uuid=org_uuid).first()
         )
         if membership is None:
             # Not a member and no such org look the same: org ids are not revealed.
@@ -47,9 +45,9 @@ class Access:
         if self.membership.all_locations:
             return None
         return frozenset(
-            MembershipLocation.objects.filter(
-                org=self.org, membership=self.membership
-            ).values_list("location_id", flat=True)
+            MembershipLocation.objects.filter(org=self.org, membership=self.membership).values_list(
+                "location_id", flat=True
+            )
         )
 
     def can_access_location(self, location_id: int | None) -> bool:

@@ -73,7 +73,6 @@ class ChairsideAutoSchema(AutoSchema):
         return responses
 
 
-
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "scheduling.api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"

@@ -69,7 +69,9 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         queryset = self.get_queryset()
         obj = queryset.filter(**{self.lookup_field: self.kwargs[self.lookup_url_kwarg]}).first()
         if obj is None:
-            raise exceptions.NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.")
+            raise exceptions.NotFound(
+                f"{queryset.model._meta.verbose_name.capitalize()} not found."
+            )
         self.check_object_permissions(self.request, obj)
         return obj
 

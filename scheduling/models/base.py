@@ -21,7 +21,9 @@ class OrgOwnedModel(models.Model):
     class Meta:
         abstract = True
         constraints = [
-            models.UniqueConstraint(fields=["org", "uuid"], name="%(app_label)s_%(class)s_org_uuid"),
+            models.UniqueConstraint(
+                fields=["org", "uuid"], name="%(app_label)s_%(class)s_org_uuid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -145,9 +145,14 @@ class TestList:
         assert [i["id"] for i in body["items"]] == [str(t.uuid) for t in (first, a, b)]
         assert body["total"] == 3
 
-    @pytest.mark.parametrize("status, names", [
-        ("active", ["Crown"]), ("archived", ["Old"]), ("all", ["Crown", "Old"]),
-    ])
+    @pytest.mark.parametrize(
+        "status, names",
+        [
+            ("active", ["Crown"]),
+            ("archived", ["Old"]),
+            ("all", ["Crown", "Old"]),
+        ],
+    )
     def test_status_filter(self, org, viewer_client, status, names):
         AppointmentTypeFactory(org=org, name="Crown")
         AppointmentTypeFactory(org=org, name="Old", status="archived")
@@ -264,9 +269,7 @@ class TestUpdate:
         at.refresh_from_db()
         assert at.name == "Cleaning" and at.version == 1
 
-    def test_failed_location_change_rolls_back_the_whole_update(
-        self, org, other_org, admin_client
-    ):
+    def test_failed_location_change_rolls_back_the_whole_update(self, org, other_org, admin_client):
         at = AppointmentTypeFactory(org=org, name="Exam")
         theirs = LocationFactory(org=other_org)
         response = admin_client.patch(

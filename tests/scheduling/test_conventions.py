@@ -93,7 +93,9 @@ class TestErrorEnvelope:
 
     def test_non_json_body_is_415_in_the_envelope(self, admin_client):
         response = admin_client.generic(
-            "POST", admin_client.url("appointment-types"), "name=x",
+            "POST",
+            admin_client.url("appointment-types"),
+            "name=x",
             content_type="application/x-www-form-urlencoded",
         )
         assert response.status_code == 415

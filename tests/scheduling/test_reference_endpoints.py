@@ -32,7 +32,8 @@ def test_operatories_filter_by_location(org, viewer_client, location, second_loc
     response = viewer_client.get("operatories", {"location_uuid": str(location.uuid)})
     assert names(response) == ["Op A"]
     assert response.json()["items"][0]["location"] == {
-        "id": str(location.uuid), "name": location.name,
+        "id": str(location.uuid),
+        "name": location.name,
     }
 
 
@@ -66,11 +67,18 @@ def test_providers_have_a_display_name(org, viewer_client):
 )
 def test_patient_search(org, viewer_client, search, expected):
     PatientFactory(
-        org=org, first_name="Olivia", last_name="Martin", chart_number="C1001",
-        mobile_phone="555-0101", email="olivia@example.com",
+        org=org,
+        first_name="Olivia",
+        last_name="Martin",
+        chart_number="C1001",
+        mobile_phone="555-0101",
+        email="olivia@example.com",
     )
     PatientFactory(
-        org=org, first_name="Noah", last_name="Brown", chart_number="C1002",
+        org=org,
+        first_name="Noah",
+        last_name="Brown",
+        chart_number="C1002",
         email="noah@example.com",
     )
     assert names(viewer_client.get("patients", {"search": search})) == expected
@@ -97,10 +105,12 @@ def test_definitions_filter_by_category(org, viewer_client):
 
 
 def test_confirmation_statuses_are_the_appt_confirmed_definitions(org, viewer_client):
-    DefinitionFactory(org=org, category=DefinitionCategory.APPT_CONFIRMED, name="Texted",
-                      item_order=2)
-    DefinitionFactory(org=org, category=DefinitionCategory.APPT_CONFIRMED, name="Confirmed",
-                      item_order=1)
+    DefinitionFactory(
+        org=org, category=DefinitionCategory.APPT_CONFIRMED, name="Texted", item_order=2
+    )
+    DefinitionFactory(
+        org=org, category=DefinitionCategory.APPT_CONFIRMED, name="Confirmed", item_order=1
+    )
     DefinitionFactory(org=org, category=DefinitionCategory.CANCEL_REASON, name="Illness")
     response = viewer_client.get("appointments/confirmation-statuses")
     assert names(response) == ["Confirmed", "Texted"]
