@@ -135,6 +135,8 @@ class RowError:
 
 @dataclass
 class ImportResult:
+    """What an import did, for the summary line; ``errors`` are the rows it skipped."""
+
     kind: str
     created: int = 0
     updated: int = 0
@@ -191,6 +193,8 @@ def reference_import(
     the existing rows' values; a blank cell means the field's default. ``progress`` may
     wrap the rows being checked (a progress bar).
     """
+    if kind not in REFERENCE_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(REFERENCE_KINDS)}")
     spec = REFERENCE_KINDS[kind]
     header, records = _read(spec, csv_file)
     result = ImportResult(kind=kind)
@@ -372,11 +376,37 @@ def _write(
             current.updated_at = now
             updated.append(current)
         model.objects.bulk_create(created, batch_size=BATCH_SIZE)
-        if updated:
-            model.objects.bulk_update(
-                updated,
-                [f.name for f in fields] + ["version", "updated_at"],
-                batch_size=BATCH_SIZE,
-            )
+        meta = model._meta
+        _update_rows(
+            model, updated, [*fields, meta.get_field("version"), meta.get_field("updated_at")]
+        )
     result.created = len(created)
     result.updated = len(updated)
+
+
+def _update_rows(model: type[models.Model], rows: list, fields: list[models.Field]) -> None:
+    """Write ``fields`` of ``rows`` with one UPDATE joined to a VALUES list per batch.
+
+    ``bulk_update`` builds a CASE per field with a WHEN per row, and compiling those
+    costs about 1.5 ms a row in Python: 50,000 changed patients took 90 s. The join
+    does the same writes in a few seconds.
+    """
+    quote = connection.ops.quote_name
+    columns = [model._meta.pk, *fields]
+    names = ", ".join(quote(f.column) for f in columns)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+    pk = quote(model._meta.pk.column)
+    row_sql = f"({', '.join(f'%s::{f.cast_db_type(connection)}' for f in columns)})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = rows[start : start + BATCH_SIZE]
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v ({names}) "
+                f"WHERE t.{pk} = v.{pk}",
+                [
+                    f.get_db_prep_save(getattr(row, f.attname), connection)
+                    for row in batch
+                    for f in columns
+                ],
+            )
