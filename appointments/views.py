@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 
@@ -20,6 +20,12 @@ from scheduling.models import Definition, DefinitionCategory, Role
 from scheduling.serializers import DefinitionSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List appointment types"),
+    retrieve=extend_schema(summary="Get appointment type"),
+    create=extend_schema(summary="Create appointment type"),
+    partial_update=extend_schema(summary="Update appointment type"),
+)
 class AppointmentTypeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -53,12 +59,18 @@ class AppointmentTypeViewSet(
             **data,
         )
 
-    @extend_schema(request=None, responses=AppointmentTypeSerializer)
+    @extend_schema(
+        summary="Archive appointment type",
+        description="Retire the type from booking. Archiving an archived type changes nothing.",
+        request=None,
+        responses=AppointmentTypeSerializer,
+    )
     @action(detail=True, methods=["post"])
     def archive(self, request, *args, **kwargs):
         return self.respond(appointment_type_archive(appointment_type=self.get_object()))
 
 
+@extend_schema_view(list=extend_schema(summary="List appointment confirmation statuses"))
 class ConfirmationStatusViewSet(mixins.ListModelMixin, OrgViewSet):
     """The ApptConfirmed definitions: legal values of an appointment's confirmation status."""
 
