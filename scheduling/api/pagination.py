@@ -10,9 +10,11 @@ from scheduling.api.exceptions import RequestValidationError
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Far beyond any real list, and small enough that the offset always fits PostgreSQL's bigint.
+MAX_PAGE = 1_000_000
 
 
-def _bounded_int(request, name: str, default: int, maximum: int | None, errors: dict) -> int:
+def _bounded_int(request, name: str, default: int, maximum: int, errors: dict) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -21,9 +23,8 @@ def _bounded_int(request, name: str, default: int, maximum: int | None, errors: 
     except ValueError:
         errors[name] = [ErrorDetail("Must be an integer.", code="int_parsing")]
         return default
-    if value < 1 or (maximum is not None and value > maximum):
-        bound = f"between 1 and {maximum}" if maximum else "at least 1"
-        errors[name] = [ErrorDetail(f"Must be {bound}.", code="out_of_range")]
+    if not 1 <= value <= maximum:
+        errors[name] = [ErrorDetail(f"Must be between 1 and {maximum}.", code="out_of_range")]
     return value
 
 
@@ -36,7 +37,7 @@ class PagePagination(BasePagination):
 
     def parse(self, request) -> tuple[int, int]:
         errors: dict = {}
-        page = _bounded_int(request, "page", 1, None, errors)
+        page = _bounded_int(request, "page", 1, MAX_PAGE, errors)
         page_size = _bounded_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errors)
         if errors:
             raise RequestValidationError(errors, location="query")
@@ -79,7 +80,7 @@ class PagePagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": "Page number (1-based).",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
             },
             {
                 "name": "page_size",
