@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from scheduling.models import VersionedModel
+from scheduling.models.base import validate_same_org
 
 INTERVAL_UNITS = ("years", "months", "weeks", "days")
 
@@ -42,3 +43,6 @@ class RecallType(VersionedModel):
             *VersionedModel.Meta.constraints,
             models.UniqueConstraint(Lower("name"), "org", name="recall_type_org_name"),
         ]
+
+    def clean(self) -> None:
+        validate_same_org(self, "appointment_type")

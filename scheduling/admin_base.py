@@ -27,12 +27,14 @@ version it showed, so an edit made meanwhile by someone else is refused, not ove
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
 
+from scheduling.exceptions import Conflict
 from scheduling.models import Membership, Organization, Role
 from scheduling.services import versioned_update
 
@@ -351,6 +353,15 @@ class OrgScopedAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, admin.Model
         if org_ids is not None and len(org_ids) == 1 and "org" not in initial:
             initial["org"] = next(iter(org_ids))
         return initial
+
+    def changeform_view(self, request, *args, **kwargs):
+        # A write that loses a race after the form validated (another save took the
+        # version, or a unique name) is rolled back and reported, not a server error.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except Conflict as conflict:
+            self.message_user(request, f"Nothing was saved: {conflict.detail}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if change and isinstance(form, VersionedAdminForm):

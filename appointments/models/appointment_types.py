@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from scheduling.models import Location, VersionedModel
+from scheduling.models.base import validate_same_org
 from scheduling.validators import validate_color
 
 SLOT_MINUTES = 5
@@ -124,3 +125,6 @@ class AppointmentTypeLocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_type} at {self.location}"
+
+    def clean(self) -> None:
+        validate_same_org(self, "appointment_type", "location")

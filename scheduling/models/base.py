@@ -2,7 +2,29 @@
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+
+def validate_same_org(instance: models.Model, *fields: str) -> None:
+    """A row may only point at rows of its own org (the rule that keeps tenants apart).
+
+    API inputs are resolved through the org of the path and never reach here with a
+    foreign row; this guards every other writer (admin forms, imports, shell).
+    """
+    errors = {}
+    for name in fields:
+        if getattr(instance, f"{name}_id") is None:
+            continue
+        related = getattr(instance, name)
+        if related.org_id != instance.org_id:
+            errors[name] = ValidationError(
+                "%(related)s belongs to another organization.",
+                code="cross_org",
+                params={"related": related},
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 class OrgOwnedModel(models.Model):

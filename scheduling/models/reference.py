@@ -7,7 +7,7 @@ These rows are written by practice administrators in the admin and by the
 from django.db import models
 from django.db.models.functions import Lower
 
-from scheduling.models.base import VersionedModel
+from scheduling.models.base import VersionedModel, validate_same_org
 from scheduling.validators import validate_cdt_code, validate_color, validate_timezone
 
 
@@ -58,10 +58,7 @@ class Operatory(VersionedModel):
         ]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        if self.location_id and self.org_id and self.location.org_id != self.org_id:
-            raise ValidationError({"location": "The location belongs to another organization."})
+        validate_same_org(self, "location")
 
 
 class Provider(VersionedModel):

@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from scheduling.models.base import validate_same_org
+
 
 class User(AbstractUser):
     """A person (or an integration) that signs in to the admin or calls the API."""
@@ -89,6 +91,9 @@ class MembershipLocation(models.Model):
 
     def __str__(self) -> str:
         return str(self.location)
+
+    def clean(self) -> None:
+        validate_same_org(self, "membership", "location")
 
 
 class ApiTokenQuerySet(models.QuerySet):

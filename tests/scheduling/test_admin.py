@@ -574,3 +574,88 @@ def test_practice_admin_sees_tokens_of_their_members_only(
     theirs = ApiToken.objects.get(user=other_practice["member"])
     assert ours.prefix in content
     assert theirs.prefix not in content
+
+
+def test_an_edit_that_loses_a_version_race_is_reported_not_a_500(db, client):
+    """Another save lands between the form check and the write: nothing is saved."""
+    from unittest import mock
+
+    from scheduling.models import Location
+    from scheduling.services import versioned_update as real_update
+    from tests.factories import LocationFactory, OrganizationFactory, UserFactory
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    location = LocationFactory(org=OrganizationFactory(), name="Before")
+
+    def racing_update(instance, **kwargs):
+        Location.objects.filter(pk=instance.pk).update(version=5)  # someone else saved
+        return real_update(instance, **kwargs)
+
+    url = f"/admin/scheduling/location/{location.pk}/change/"
+    form = {
+        "name": "After",
+        "timezone": "America/Chicago",
+        "address": "",
+        "phone": "",
+        "is_active": "on",
+        "external_id": "",
+        "base_version": "1",
+        "operatories-TOTAL_FORMS": "0",
+        "operatories-INITIAL_FORMS": "0",
+    }
+    with mock.patch("scheduling.admin_base.versioned_update", racing_update):
+        response = client.post(url, form, follow=True)
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    location.refresh_from_db()
+    assert location.name == "Before"
+
+
+@pytest.mark.parametrize(
+    "model_path",
+    [
+        "scheduling.models.MembershipLocation",
+        "appointments.models.AppointmentTypeLocation",
+    ],
+)
+def test_through_rows_may_not_link_two_orgs(db, model_path):
+    import importlib
+
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import (
+        AppointmentTypeFactory,
+        LocationFactory,
+        MembershipFactory,
+        OrganizationFactory,
+    )
+
+    module, name = model_path.rsplit(".", 1)
+    model = getattr(importlib.import_module(module), name)
+    org, other = OrganizationFactory(), OrganizationFactory()
+    theirs = LocationFactory(org=other)
+    parent = (
+        {"membership": MembershipFactory(org=org)}
+        if name == "MembershipLocation"
+        else {"appointment_type": AppointmentTypeFactory(org=org)}
+    )
+    with pytest.raises(ValidationError) as caught:
+        model(org=org, location=theirs, **parent).full_clean()
+    assert "location" in caught.value.message_dict
+
+
+def test_recall_type_may_not_use_another_orgs_appointment_type(db):
+    from django.core.exceptions import ValidationError
+
+    from recalls.models import RecallType
+    from tests.factories import AppointmentTypeFactory, OrganizationFactory
+
+    org = OrganizationFactory()
+    theirs = AppointmentTypeFactory(org=OrganizationFactory())
+    recall_type = RecallType(
+        org=org, name="Prophy", appointment_type=theirs, default_interval={"months": 6}
+    )
+    with pytest.raises(ValidationError) as caught:
+        recall_type.full_clean()
+    assert "appointment_type" in caught.value.message_dict
