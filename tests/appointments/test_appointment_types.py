@@ -1,11 +1,10 @@
 """Appointment Types: the five contract operations and their rules."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from appointments.models import AppointmentType
+from tests.concurrency import run_concurrently
+from tests.conftest import api_for
 from tests.factories import AppointmentTypeFactory, LocationFactory, ProcedureCodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -319,55 +318,28 @@ class TestArchive:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_with_one_base_version_exactly_one_wins(org):
     """Real threads, separate connections: the conditional UPDATE lets one through."""
-    from tests.conftest import api_for
-
     at = AppointmentTypeFactory(org=org, name="Exam")
-    writers = 6
-    barrier = threading.Barrier(writers)
-    results: list[int] = []
-    clients = [api_for(org) for _ in range(writers)]
+    clients = [api_for(org) for _ in range(6)]
 
-    def write(index: int) -> None:
-        try:
-            barrier.wait()
-            response = clients[index].patch(
-                f"{PATH}/{at.uuid}", {"base_version": 1, "name": f"Exam {index}"}
-            )
-            results.append(response.status_code)
-        finally:
-            connection.close()
+    statuses = run_concurrently(
+        len(clients),
+        lambda i: (
+            clients[i]
+            .patch(f"{PATH}/{at.uuid}", {"base_version": 1, "name": f"Exam {i}"})
+            .status_code
+        ),
+    )
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(results) == [200] + [409] * (writers - 1)
+    assert sorted(statuses) == [200] + [409] * 5
     at.refresh_from_db()
     assert at.version == 2
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_of_one_name_leave_one_type(org):
-    from tests.conftest import api_for
+    clients = [api_for(org) for _ in range(4)]
 
-    writers = 4
-    barrier = threading.Barrier(writers)
-    results: list[int] = []
-    clients = [api_for(org) for _ in range(writers)]
+    statuses = run_concurrently(len(clients), lambda i: create(clients[i], name="Same").status_code)
 
-    def write(index: int) -> None:
-        try:
-            barrier.wait()
-            results.append(create(clients[index], name="Same").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [201] + [409] * (writers - 1)
+    assert sorted(statuses) == [201] + [409] * 3
     assert AppointmentType.objects.filter(org=org, name="Same").count() == 1
