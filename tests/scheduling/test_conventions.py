@@ -12,6 +12,14 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def member_token(org):
+    """A member's token row and its clear text."""
+    user = UserFactory()
+    MembershipFactory(org=org, user=user)
+    return ApiToken.issue(user=user)
+
+
 class TestBearerTokens:
     @pytest.mark.parametrize(
         "header",
@@ -32,38 +40,30 @@ class TestBearerTokens:
         assert response.status_code == 401
         assert set(response.json()) == {"detail", "code"}
 
-    def test_right_prefix_wrong_secret_is_401(self, org):
-        user = UserFactory()
-        MembershipFactory(org=org, user=user)
-        token, clear = ApiToken.issue(user=user)
+    def test_right_prefix_wrong_secret_is_401(self, org, member_token):
+        token, clear = member_token
         forged = clear[:-4] + ("AAAA" if not clear.endswith("AAAA") else "BBBB")
         assert Api(org, forged).get("locations").status_code == 401
         assert Api(org, clear).get("locations").status_code == 200
 
-    def test_token_is_stored_hashed_and_records_last_use(self, org):
-        user = UserFactory()
-        MembershipFactory(org=org, user=user)
-        token, clear = ApiToken.issue(user=user)
+    def test_token_is_stored_hashed_and_records_last_use(self, org, member_token):
+        token, clear = member_token
         assert clear not in {token.digest, token.prefix}
         assert token.last_used_at is None
         Api(org, clear).get("locations")
         token.refresh_from_db()
         assert token.last_used_at is not None
 
-    def test_last_use_is_recorded_at_minute_resolution(self, org):
-        user = UserFactory()
-        MembershipFactory(org=org, user=user)
-        token, clear = ApiToken.issue(user=user)
+    def test_last_use_is_recorded_at_minute_resolution(self, org, member_token):
+        token, clear = member_token
         earlier = timezone.now() - timedelta(seconds=10)
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=earlier)
         Api(org, clear).get("locations")
         token.refresh_from_db()
         assert token.last_used_at == earlier
 
-    def test_revoked_token_is_401(self, org):
-        user = UserFactory()
-        MembershipFactory(org=org, user=user)
-        token, clear = ApiToken.issue(user=user)
+    def test_revoked_token_is_401(self, org, member_token):
+        token, clear = member_token
         token.revoke()
         assert Api(org, clear).get("locations").status_code == 401
 
