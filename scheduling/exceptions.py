@@ -35,8 +35,3 @@ class VersionConflict(Conflict):
 
     code = "VERSION_CONFLICT"
     default_detail = "The object has changed since base_version; reload it and try again."
-
-
-class InvalidTransition(Conflict):
-    code = "INVALID_TRANSITION"
-    default_detail = "That status change is not allowed."

@@ -49,13 +49,6 @@ class PagePagination(BasePagination):
         offset = (self.page - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size])
 
-    def paginate_list(self, rows: list, request) -> list:
-        """The same contract over rows already in memory (small reference lists)."""
-        self.page, self.page_size = self.parse(request)
-        self.total = len(rows)
-        offset = (self.page - 1) * self.page_size
-        return rows[offset : offset + self.page_size]
-
     def get_paginated_response(self, data):
         return Response(
             {"items": data, "page": self.page, "page_size": self.page_size, "total": self.total}

@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from scheduling.api.access import Access, RolePermission
 from scheduling.models import Role
@@ -43,10 +42,6 @@ class OrgScopedMixin:
 
     def get_queryset(self):
         return self.scope_queryset(super().get_queryset())
-
-
-class OrgAPIView(OrgScopedMixin, APIView):
-    """An org-scoped endpoint that is not a resource (calendars, checks, reports)."""
 
 
 class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
