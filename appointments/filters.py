@@ -1,8 +1,23 @@
-import django_filters
-from django.db.models import Exists, OuterRef, Q
+from datetime import UTC, date, datetime, timedelta
 
-from appointments.models import AppointmentType, AppointmentTypeLocation, AppointmentTypeStatus
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q, Value
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from appointments.models import (
+    Appointment,
+    AppointmentProvider,
+    AppointmentStatus,
+    AppointmentType,
+    AppointmentTypeLocation,
+    AppointmentTypeStatus,
+)
 from scheduling.api.filters import LocationUUIDFilter
+from scheduling.api.relations import resolve_one
+from scheduling.models import Operatory, Patient, Provider
+from scheduling.timezones import LocalDayStart, day_start
 
 
 class AppointmentTypeFilterSet(django_filters.FilterSet):
@@ -39,3 +54,139 @@ class AppointmentTypeFilterSet(django_filters.FilterSet):
     def offered_at(self, queryset, location):
         links = AppointmentTypeLocation.objects.filter(appointment_type=OuterRef("pk"))
         return queryset.filter(Exists(links.filter(location=location)) | ~Exists(links))
+
+
+class StatusListField(forms.CharField):
+    """``scheduled`` or ``scheduled,complete``: each an appointment status."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return []
+        statuses = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [s for s in statuses if s not in AppointmentStatus.values]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown status {', '.join(unknown)}; "
+                f"one of {', '.join(AppointmentStatus.values)}.",
+                code="enum",
+            )
+        return statuses
+
+
+class StatusListFilter(django_filters.Filter):
+    field_class = StatusListField
+
+    def filter(self, qs, value):
+        return qs.filter(status__in=value) if value else qs
+
+
+class DateOrDateTimeField(forms.CharField):
+    """A date (``2025-01-15``: a local calendar day) or an ISO 8601 date-time with a zone."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                "Use YYYY-MM-DD or an ISO 8601 date-time.", code="date_parsing"
+            ) from exc
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("method", "filter_noop")
+        super().__init__(*args, **kwargs)
+
+
+class AppointmentFilterSet(django_filters.FilterSet):
+    """Filters of ``GET /appointments`` and ``/appointments/cursor``.
+
+    A date-only ``date_from``/``date_to`` is a calendar day at the location: the named
+    location's zone, or each appointment's own location when none is named.
+    ``date_to`` as a date includes that whole day; as a date-time it is inclusive for the
+    page list and exclusive for the cursor list (as the contract words them).
+    """
+
+    location_uuid = LocationUUIDFilter(apply="at_location")
+    patient_uuid = django_filters.UUIDFilter(
+        method="filter_patient", help_text="Only this patient."
+    )
+    status = StatusListFilter(help_text="A status or a comma-separated list of statuses.")
+    date_from = DateOrDateTimeFilter(
+        help_text="Starting at or after (a date: the start of that local day).",
+    )
+    date_to = DateOrDateTimeFilter(
+        help_text="Starting at or before (a date: up to the end of that local day).",
+    )
+    date_to_inclusive = True
+
+    class Meta:
+        model = Appointment
+        fields = ["location_uuid", "patient_uuid", "status", "date_from", "date_to"]
+
+    def at_location(self, queryset, location):
+        self.location = location
+        return queryset.filter(location=location)
+
+    def filter_patient(self, queryset, name, value):
+        patient = resolve_one(self.request, Patient.objects.all(), value)
+        return queryset.filter(patient=patient)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # applied in ``qs``, once the location is known
+
+    def _day_start(self, day: date):
+        location = getattr(self, "location", None)
+        if location is not None:
+            return day_start(day, location.timezone)
+        return LocalDayStart(F("location__timezone"), Value(day))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        date_from = self.form.cleaned_data.get("date_from")
+        date_to = self.form.cleaned_data.get("date_to")
+        if isinstance(date_from, date) and not isinstance(date_from, datetime):
+            date_from = self._day_start(date_from)
+        if date_from is not None:
+            queryset = queryset.filter(start_at__gte=date_from)
+        if isinstance(date_to, datetime):
+            lookup = "start_at__lte" if self.date_to_inclusive else "start_at__lt"
+            queryset = queryset.filter(**{lookup: date_to})
+        elif date_to is not None:
+            queryset = queryset.filter(start_at__lt=self._day_start(date_to + timedelta(days=1)))
+        return queryset
+
+
+class AppointmentCursorFilterSet(AppointmentFilterSet):
+    operatory_uuid = django_filters.UUIDFilter(
+        method="filter_operatory", help_text="Only appointments in this operatory."
+    )
+    provider_uuid = django_filters.UUIDFilter(
+        method="filter_provider", help_text="Only appointments this provider is assigned to."
+    )
+    date_to_inclusive = False
+
+    class Meta(AppointmentFilterSet.Meta):
+        fields = [*AppointmentFilterSet.Meta.fields, "operatory_uuid", "provider_uuid"]
+
+    def filter_operatory(self, queryset, name, value):
+        operatory = resolve_one(self.request, Operatory.objects.all(), value, "location")
+        return queryset.filter(operatory=operatory)
+
+    def filter_provider(self, queryset, name, value):
+        provider = resolve_one(self.request, Provider.objects.all(), value)
+        links = AppointmentProvider.objects.filter(appointment=OuterRef("pk"), provider=provider)
+        return queryset.filter(Exists(links))

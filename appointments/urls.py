@@ -9,5 +9,6 @@ router.register(
     views.ConfirmationStatusViewSet,
     basename="confirmation-status",
 )
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
 
 urlpatterns = router.urls

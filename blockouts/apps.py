@@ -10,3 +10,4 @@ class BlockoutsConfig(AppConfig):
         from scheduling.demo import register_demo_seeder
 
         register_demo_seeder(demo.seed_blockout_types)
+        register_demo_seeder(demo.seed_blockouts)

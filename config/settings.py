@@ -141,7 +141,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
+        "ProcedureStatusEnum": "appointments.models.ProcedureStatus",
+        "BulkRowStatusEnum": "appointments.services.bulk.ROW_STATUSES",
+    },
 }
 
 LOGGING = {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(API_PREFIX, include("scheduling.urls")),
     path(API_PREFIX, include("appointments.urls")),
+    path(API_PREFIX, include("blockouts.urls")),
 ]
 
 handler400 = "scheduling.api.exceptions.bad_request_view"

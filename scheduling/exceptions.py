@@ -35,3 +35,18 @@ class VersionConflict(Conflict):
 
     code = "VERSION_CONFLICT"
     default_detail = "The object has changed since base_version; reload it and try again."
+
+
+class InvalidTransition(Conflict):
+    """The status machine does not lead from the current status to the one asked for."""
+
+    code = "INVALID_TRANSITION"
+    default_detail = "The status change is not permitted from the current status."
+
+
+class InvalidState(Conflict):
+    """The operation is not possible in the object's current status (e.g. moving a
+    completed appointment)."""
+
+    code = "INVALID_STATE"
+    default_detail = "The operation is not possible in the current status."

@@ -36,6 +36,9 @@ class Api(APIClient):
     def patch(self, path, data=None, **kw):
         return super().patch(self.url(path), data, format=kw.pop("format", "json"), **kw)
 
+    def put(self, path, data=None, **kw):
+        return super().put(self.url(path), data, format=kw.pop("format", "json"), **kw)
+
     def delete(self, path, data=None, **kw):
         return super().delete(self.url(path), data, format=kw.pop("format", "json"), **kw)
 

@@ -22,6 +22,11 @@ FACTORIES = {
     "ProcedureCode": factories.ProcedureCodeFactory,
     "Definition": factories.DefinitionFactory,
     "AppointmentType": factories.AppointmentTypeFactory,
+    "Appointment": factories.AppointmentFactory,
+    "BlockoutType": factories.BlockoutTypeFactory,
+    "Blockout": factories.BlockoutFactory,
+    "BlockoutTemplate": factories.BlockoutTemplateFactory,
+    "BlockoutTemplateItem": factories.BlockoutTemplateItemFactory,
 }
 
 

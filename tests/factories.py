@@ -4,13 +4,14 @@ Sibling foreign keys derive from one ``org`` (an operatory's location is created
 operatory's org), so no test builds a cross-tenant graph by accident.
 """
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
-from appointments.models import AppointmentType
-from blockouts.models import BlockoutType
+from appointments.models import Appointment, AppointmentType
+from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
 from scheduling.models import (
     ApiToken,
     Definition,
@@ -27,6 +28,7 @@ from scheduling.models import (
     Role,
     User,
 )
+from scheduling.timezones import to_utc
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -146,3 +148,56 @@ class BlockoutTypeFactory(OrgOwnedFactory):
 
 def issue_token(user) -> str:
     return ApiToken.issue(user=user, name="test")[1]
+
+
+class BlockoutFactory(OrgOwnedFactory):
+    """A location-wide blockout; pass ``operatory=`` for one chair."""
+
+    class Meta:
+        model = Blockout
+
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    blockout_type = factory.SubFactory(BlockoutTypeFactory, org=factory.SelfAttribute("..org"))
+    operatory = None
+    schedule_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n % 700))
+    start_time = time(12, 0)
+    end_time = time(13, 0)
+    start_at = factory.LazyAttribute(
+        lambda o: to_utc(o.schedule_date, o.start_time, o.location.timezone)
+    )
+    end_at = factory.LazyAttribute(
+        lambda o: to_utc(o.schedule_date, o.end_time, o.location.timezone)
+    )
+
+
+class BlockoutTemplateFactory(OrgOwnedFactory):
+    class Meta:
+        model = BlockoutTemplate
+
+    name = factory.Sequence(lambda n: f"Template {n}")
+
+
+class BlockoutTemplateItemFactory(OrgOwnedFactory):
+    class Meta:
+        model = BlockoutTemplateItem
+
+    template = factory.SubFactory(BlockoutTemplateFactory, org=factory.SelfAttribute("..org"))
+    blockout_type = factory.SubFactory(BlockoutTypeFactory, org=factory.SelfAttribute("..org"))
+    start_time = time(12, 0)
+    end_time = time(13, 0)
+
+
+class AppointmentFactory(OrgOwnedFactory):
+    """A scheduled appointment in an operatory, on a day far from any test's own slots."""
+
+    class Meta:
+        model = Appointment
+
+    operatory = factory.SubFactory(OperatoryFactory, org=factory.SelfAttribute("..org"))
+    location = factory.SelfAttribute("operatory.location")
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+    status = "scheduled"
+    start_at = factory.Sequence(
+        lambda n: datetime(2031, 1, 6, 15, 0, tzinfo=UTC) + timedelta(days=n % 2000)
+    )
+    end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(minutes=30))

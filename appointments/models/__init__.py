@@ -3,5 +3,35 @@ from appointments.models.appointment_types import (
     AppointmentTypeLocation,
     AppointmentTypeStatus,
 )
+from appointments.models.appointments import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentHistory,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentRule,
+    AppointmentStatus,
+    AppointmentTag,
+    HistoryAction,
+    PatientFlowEvent,
+    ProcedureStatus,
+    ProviderRole,
+)
 
-__all__ = ["AppointmentType", "AppointmentTypeLocation", "AppointmentTypeStatus"]
+__all__ = [
+    "LIVE_STATUSES",
+    "Appointment",
+    "AppointmentHistory",
+    "AppointmentProcedure",
+    "AppointmentProvider",
+    "AppointmentRule",
+    "AppointmentStatus",
+    "AppointmentTag",
+    "AppointmentType",
+    "AppointmentTypeLocation",
+    "AppointmentTypeStatus",
+    "HistoryAction",
+    "PatientFlowEvent",
+    "ProcedureStatus",
+    "ProviderRole",
+]

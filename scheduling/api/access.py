@@ -73,6 +73,28 @@ class Access:
         )
 
 
+class OperatorAccess(Access):
+    """An operator's command (imports, seeding) acts for the whole org: every location.
+
+    Used where a service expects a caller's ``Access`` but no API member is calling.
+    """
+
+    def __init__(self, org: Organization):
+        self.membership = None
+        self.org = org
+
+    @property
+    def role(self) -> Role:
+        return Role.ADMIN
+
+    def has_role(self, role: Role) -> bool:
+        return True
+
+    @property
+    def location_ids(self) -> None:
+        return None
+
+
 class RolePermission(permissions.BasePermission):
     """Reads are open to every member; writes need the view's ``write_role``.
 

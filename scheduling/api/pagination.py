@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from django.db.models import F, Q
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -88,3 +94,115 @@ class PagePagination(BasePagination):
                 },
             },
         ]
+
+
+class KeysetPagination:
+    """Cursor pages on (sort field, id): ``?first=&after=&sort_by=&sort_dir=``.
+
+    The cursor is opaque (base64 of the last row's sort value and id, with the sort it
+    belongs to); the next page is ``WHERE (field, id) > (value, id)`` on an index, so page
+    1,000 costs what page 1 costs, and rows inserted meanwhile are neither skipped before
+    the cursor nor seen twice. NULLs sort last ascending and first descending
+    (PostgreSQL's defaults, so one btree index serves both directions).
+    """
+
+    def __init__(self, sort_fields: dict[str, str], default_sort: str, nullable=frozenset()):
+        self.sort_fields = sort_fields  # API name → model field
+        self.default_sort = default_sort
+        self.nullable = nullable  # model fields that may be NULL
+
+    def parse(self, request) -> None:
+        errors: dict = {}
+        params = request.query_params
+        self.first = _bounded_int(request, "first", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errors)
+        self.sort_by = params.get("sort_by") or self.default_sort
+        if self.sort_by not in self.sort_fields:
+            errors["sort_by"] = [
+                ErrorDetail(f"One of: {', '.join(self.sort_fields)}.", code="enum")
+            ]
+        self.sort_dir = params.get("sort_dir") or "asc"
+        if self.sort_dir not in ("asc", "desc"):
+            errors["sort_dir"] = [ErrorDetail("One of: asc, desc.", code="enum")]
+        self.after = None
+        if not errors and params.get("after"):
+            self.after = self._decode(params["after"], errors)
+        if errors:
+            raise RequestValidationError(errors, location="query")
+
+    @property
+    def field(self) -> str:
+        return self.sort_fields[self.sort_by]
+
+    def _decode(self, cursor: str, errors: dict):
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            sort_by, sort_dir, value, pk = data["s"], data["d"], data["v"], data["i"]
+            if not isinstance(pk, int) or isinstance(pk, bool):
+                raise ValueError
+            if value is not None:
+                value = self._parse_value(value)
+        except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+            errors["after"] = [ErrorDetail("Malformed cursor.", code="cursor_invalid")]
+            return None
+        if (sort_by, sort_dir) != (self.sort_by, self.sort_dir):
+            errors["after"] = [
+                ErrorDetail(
+                    "The cursor belongs to another sort_by/sort_dir.", code="cursor_mismatch"
+                )
+            ]
+            return None
+        return value, pk
+
+    def _parse_value(self, value):
+        if not isinstance(value, str):
+            raise ValueError
+        if self.field.endswith("_at"):
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError
+            return parsed
+        return value
+
+    def _encode(self, row) -> str:
+        value = getattr(row, self.field)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        raw = json.dumps({"s": self.sort_by, "d": self.sort_dir, "v": value, "i": row.pk})
+        return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+
+    def _after(self, queryset):
+        if self.after is None:
+            return queryset
+        value, pk = self.after
+        field, nullable = self.field, self.field in self.nullable
+        if self.sort_dir == "asc":
+            if value is None:
+                return queryset.filter(**{f"{field}__isnull": True, "pk__gt": pk})
+            condition = Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
+            if nullable:
+                condition |= Q(**{f"{field}__isnull": True})
+        else:
+            if value is None:
+                condition = Q(**{f"{field}__isnull": True, "pk__lt": pk}) | Q(
+                    **{f"{field}__isnull": False}
+                )
+            else:
+                condition = Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+        return queryset.filter(condition)
+
+    def paginate(self, queryset, request) -> list:
+        """The page's rows; sets ``end_cursor`` and ``has_next_page``."""
+        self.parse(request)
+        if self.sort_dir == "asc":
+            ordering = [F(self.field).asc(nulls_last=True), F("pk").asc()]
+        else:
+            ordering = [F(self.field).desc(nulls_first=True), F("pk").desc()]
+        rows = list(self._after(queryset).order_by(*ordering)[: self.first + 1])
+        self.has_next_page = len(rows) > self.first
+        rows = rows[: self.first]
+        self.end_cursor = self._encode(rows[-1]) if rows else None
+        return rows
+
+    def page_info(self) -> dict:
+        return {"end_cursor": self.end_cursor, "has_next_page": self.has_next_page}

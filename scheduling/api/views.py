@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from scheduling.api.access import Access, RolePermission
+from scheduling.api.exceptions import RequestValidationError
 from scheduling.models import Role
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -78,6 +79,15 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
             data=self.request.data, context=self.get_serializer_context(), **kwargs
         )
         serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def validated_query(self, serializer_class) -> dict:
+        """Query parameters checked by ``serializer_class``; errors are 422 ``query``."""
+        serializer = serializer_class(
+            data=self.request.query_params, context=self.get_serializer_context()
+        )
+        if not serializer.is_valid():
+            raise RequestValidationError(serializer.errors, location="query")
         return serializer.validated_data
 
     def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:

@@ -1,0 +1,17 @@
+from appointments.serializers.appointment_types import (
+    AppointmentTypeCreateSerializer,
+    AppointmentTypeSerializer,
+    AppointmentTypeUpdateSerializer,
+)
+from appointments.serializers.appointments import (
+    AppointmentSerializer,
+    ConflictDetailsSerializer,
+)
+
+__all__ = [
+    "AppointmentSerializer",
+    "AppointmentTypeCreateSerializer",
+    "AppointmentTypeSerializer",
+    "AppointmentTypeUpdateSerializer",
+    "ConflictDetailsSerializer",
+]

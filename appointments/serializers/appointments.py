@@ -1,0 +1,738 @@
+"""Request and response shapes of appointments and their sub-resources."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from appointments.models import (
+    Appointment,
+    AppointmentHistory,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentStatus,
+    AppointmentType,
+    PatientFlowEvent,
+    ProviderRole,
+)
+from appointments.services.bulk import ROW_STATUSES
+from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
+from scheduling.api.serializers import (
+    BaseVersionSerializer,
+    LocalTimeField,
+    MoneyField,
+    RefSerializer,
+    StrictUUIDField,
+)
+from scheduling.models import (
+    Definition,
+    DefinitionCategory,
+    FlowStatus,
+    Location,
+    Operatory,
+    Patient,
+    ProcedureCode,
+    Provider,
+)
+from scheduling.timezones import to_local
+from scheduling.validators import validate_color
+
+INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
+MONEY_IN = {"min_value": Decimal("0"), "max_digits": 10, "decimal_places": 2}
+
+
+def _definitions(category: DefinitionCategory):
+    return Definition.objects.filter(category=category)
+
+
+# --- responses -----------------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment as every appointment endpoint returns it (``AppointmentOut``)."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    location = RefSerializer(read_only=True)
+    location_timezone = serializers.CharField(
+        source="location.timezone", read_only=True, help_text="IANA zone of the location."
+    )
+    operatory = RefSerializer(read_only=True, allow_null=True)
+    patient = RefSerializer(read_only=True)
+    appointment_type = RefSerializer(read_only=True, allow_null=True)
+    provider = serializers.SerializerMethodField(help_text="The first of ``providers``.")
+    providers = serializers.SerializerMethodField(
+        help_text="Assigned providers, in their order on the appointment."
+    )
+    schedule_date = serializers.SerializerMethodField(
+        help_text="Local date of the appointment at its location."
+    )
+    start_time = serializers.DateTimeField(source="start_at", read_only=True, allow_null=True)
+    end_time = serializers.DateTimeField(source="end_at", read_only=True, allow_null=True)
+    datetime_ask_to_arrive = serializers.DateTimeField(
+        source="ask_to_arrive_at", read_only=True, allow_null=True
+    )
+    confirmation_status = RefSerializer(read_only=True, allow_null=True)
+    confirmation_status_label = serializers.CharField(
+        source="confirmation_status.name", read_only=True, allow_null=True, default=None
+    )
+    flow_status = RefSerializer(read_only=True, allow_null=True)
+    cancel_reason = RefSerializer(read_only=True, allow_null=True)
+    broken_reason = RefSerializer(read_only=True, allow_null=True)
+    recall = serializers.SerializerMethodField(
+        help_text="The recall this appointment fulfils (set by the Recalls section)."
+    )
+    tags = RefSerializer(many=True, read_only=True)
+    production_amount = serializers.SerializerMethodField(
+        help_text="The set amount, else the sum of the procedure fees."
+    )
+    estimated_insurance = MoneyField(read_only=True, allow_null=True)
+    estimated_patient_portion = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "location",
+            "location_timezone",
+            "operatory",
+            "patient",
+            "appointment_type",
+            "provider",
+            "providers",
+            "schedule_date",
+            "start_time",
+            "end_time",
+            "datetime_ask_to_arrive",
+            "confirmation_status",
+            "confirmation_status_label",
+            "flow_status",
+            "cancel_reason",
+            "broken_reason",
+            "cancelled_by",
+            "is_new_patient",
+            "is_time_locked",
+            "item_order",
+            "priority",
+            "note",
+            "color_override",
+            "tags",
+            "recall",
+            "production_amount",
+            "estimated_insurance",
+            "estimated_patient_portion",
+            "external_id",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def _provider_links(self, obj) -> list:
+        links = getattr(obj, "ordered_provider_links", None)
+        if links is None:
+            links = list(obj.provider_links.select_related("provider").order_by("item_order", "id"))
+        return links
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_provider(self, obj):
+        links = self._provider_links(obj)
+        return RefSerializer(links[0].provider).data if links else None
+
+    @extend_schema_field(RefSerializer(many=True))
+    def get_providers(self, obj):
+        return RefSerializer([link.provider for link in self._provider_links(obj)], many=True).data
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_schedule_date(self, obj):
+        if obj.start_at is None:
+            return None
+        return to_local(obj.start_at, obj.location.timezone).date().isoformat()
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_recall(self, obj):
+        return None
+
+    @extend_schema_field(MoneyField())
+    def get_production_amount(self, obj) -> str:
+        amount = obj.production_override
+        if amount is None:
+            amount = getattr(obj, "procedures_total", None)
+            if amount is None:
+                amount = sum((p.fee for p in obj.procedures.all()), Decimal("0"))
+        return f"{amount:.2f}"
+
+
+class ConflictingAppointmentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    patient = RefSerializer(read_only=True)
+    operatory = RefSerializer(read_only=True, allow_null=True)
+    appointment_type = RefSerializer(read_only=True, allow_null=True)
+    start_time = serializers.DateTimeField(source="start_at", read_only=True)
+    end_time = serializers.DateTimeField(source="end_at", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "patient",
+            "operatory",
+            "appointment_type",
+            "start_time",
+            "end_time",
+        ]
+        read_only_fields = fields
+        ref_name = "ConflictingAppointment"
+
+
+class ConflictingBlockoutSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    blockout_type = RefSerializer(read_only=True)
+    is_no_schedule = serializers.BooleanField(
+        source="blockout_type.is_no_schedule",
+        read_only=True,
+        help_text="True: it blocks booking (BLOCKED_TIME_CONFLICT); false: informational.",
+    )
+    operatory = RefSerializer(read_only=True, allow_null=True, help_text="Null: location-wide.")
+    start_time = serializers.DateTimeField(source="start_at", read_only=True)
+    end_time = serializers.DateTimeField(source="end_at", read_only=True)
+    note = serializers.CharField(read_only=True)
+
+    class Meta:
+        ref_name = "ConflictingBlockout"
+
+
+class ProviderOverlapSerializer(serializers.Serializer):
+    provider = RefSerializer(read_only=True)
+    appointment = ConflictingAppointmentSerializer(read_only=True)
+
+    class Meta:
+        ref_name = "ProviderOverlap"
+
+
+class ConflictDetailsSerializer(serializers.Serializer):
+    """What a slot collides with, grouped by kind."""
+
+    appointments = ConflictingAppointmentSerializer(many=True, read_only=True)
+    providers = ProviderOverlapSerializer(many=True, read_only=True)
+    blockouts = ConflictingBlockoutSerializer(many=True, read_only=True)
+
+    class Meta:
+        ref_name = "ConflictDetails"
+
+
+class SchedulingConflictErrorSerializer(serializers.Serializer):
+    """A 409 of an appointment write: the code, what it collides with, or the version."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(
+        help_text="APPOINTMENT_OVERLAP, BLOCKED_TIME_CONFLICT, VERSION_CONFLICT, "
+        "INVALID_TRANSITION, INVALID_STATE."
+    )
+    conflicts = ConflictDetailsSerializer(required=False)
+    reason_codes = serializers.ListField(child=serializers.CharField(), required=False)
+    current_version = serializers.IntegerField(required=False, allow_null=True)
+
+    class Meta:
+        ref_name = "SchedulingConflictError"
+
+
+class CheckConflictsResultSerializer(serializers.Serializer):
+    has_conflicts = serializers.BooleanField()
+    reason_codes = serializers.ListField(
+        child=serializers.ChoiceField(
+            ["APPOINTMENT_OVERLAP", "PROVIDER_OVERLAP", "BLOCKED_TIME_CONFLICT"]
+        )
+    )
+    conflicts = ConflictDetailsSerializer()
+    location_timezone = serializers.CharField()
+    start_time = serializers.DateTimeField(help_text="The proposed start in UTC.")
+    end_time = serializers.DateTimeField(help_text="The proposed end in UTC.")
+
+    class Meta:
+        ref_name = "CheckConflictsResult"
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    appointment_id = serializers.UUIDField(source="appointment_uuid", read_only=True)
+    changed_at = serializers.DateTimeField(source="created_at", read_only=True)
+    changed_by = serializers.CharField(source="actor_name", read_only=True)
+    changes = serializers.DictField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text='Changed fields: {"field": {"old": …, "new": …}}; related rows by id.',
+    )
+
+    class Meta:
+        model = AppointmentHistory
+        fields = [
+            "id",
+            "appointment_id",
+            "action",
+            "changes",
+            "note",
+            "changed_by",
+            "changed_at",
+            "version",
+        ]
+        read_only_fields = fields
+        ref_name = "AppointmentHistoryEntry"
+
+
+class FlowEventSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    flow_status = RefSerializer(read_only=True)
+    changed_by = serializers.CharField(source="changed_by_name", read_only=True)
+
+    class Meta:
+        model = PatientFlowEvent
+        fields = ["id", "flow_status", "changed_at", "changed_by", "change_note"]
+        read_only_fields = fields
+        ref_name = "PatientFlowEvent"
+
+
+class FlowSegmentSerializer(serializers.Serializer):
+    flow_status = RefSerializer()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(allow_null=True, help_text="Null for the open segment.")
+    duration_seconds = serializers.IntegerField(help_text="Up to now for the open segment.")
+    is_open = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "PatientFlowSegment"
+
+
+class FlowTotalSerializer(serializers.Serializer):
+    flow_status = RefSerializer()
+    duration_seconds = serializers.IntegerField()
+    segments = serializers.IntegerField(help_text="How many times the status was entered.")
+
+    class Meta:
+        ref_name = "PatientFlowTotal"
+
+
+class FlowStatsSerializer(serializers.Serializer):
+    appointment_uuid = serializers.UUIDField()
+    current_flow_status = RefSerializer(allow_null=True)
+    segments = FlowSegmentSerializer(many=True)
+    totals = FlowTotalSerializer(many=True)
+    total_duration_seconds = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "PatientFlowStats"
+
+
+class AppointmentProcedureSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    appointment = RefSerializer(read_only=True)
+    procedure_code = RefSerializer(read_only=True)
+    procedure_code_value = serializers.CharField(source="procedure_code.code", read_only=True)
+    procedure_code_description = serializers.CharField(
+        source="procedure_code.description", read_only=True
+    )
+    provider = RefSerializer(read_only=True, allow_null=True)
+    fee = MoneyField(read_only=True)
+
+    class Meta:
+        model = AppointmentProcedure
+        fields = [
+            "id",
+            "appointment",
+            "procedure_code",
+            "procedure_code_value",
+            "procedure_code_description",
+            "provider",
+            "fee",
+            "item_order",
+            "status",
+            "completed_at",
+            "charted_procedure_uuid",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentProviderSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    provider = RefSerializer(read_only=True)
+    start_time = serializers.DateTimeField(
+        source="start_at", read_only=True, allow_null=True, help_text="Null: the whole appointment."
+    )
+    end_time = serializers.DateTimeField(source="end_at", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AppointmentProvider
+        fields = ["id", "provider", "role", "start_time", "end_time", "item_order"]
+        read_only_fields = fields
+
+
+class FrequencyCheckSerializer(serializers.Serializer):
+    procedure_code = serializers.CharField()
+    patient = RefSerializer()
+    last_performed_date = serializers.DateField(allow_null=True)
+    days_since = serializers.IntegerField(allow_null=True)
+    last_appointment = RefSerializer(allow_null=True)
+
+    class Meta:
+        ref_name = "ProcedureFrequencyCheck"
+
+
+class LocationCountSerializer(serializers.Serializer):
+    location = RefSerializer()
+    location_timezone = serializers.CharField()
+    count = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "AppointmentLocationCount"
+
+
+class CountsByLocationSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    group_by = serializers.CharField()
+    status_set = serializers.ListField(child=serializers.CharField())
+    items = LocationCountSerializer(many=True)
+    total = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "AppointmentCountsByLocation"
+
+
+class PageInfoSerializer(serializers.Serializer):
+    end_cursor = serializers.CharField(allow_null=True)
+    has_next_page = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "PageInfo"
+
+
+class AppointmentCursorPageSerializer(serializers.Serializer):
+    data = AppointmentSerializer(many=True)
+    org_uuid = serializers.UUIDField()
+    page_info = PageInfoSerializer()
+
+    class Meta:
+        ref_name = "AppointmentCursorPage"
+
+
+class BulkConfirmResultSerializer(serializers.Serializer):
+    confirmed = AppointmentSerializer(many=True)
+    conflicts = serializers.ListField(child=serializers.UUIDField())
+    skipped = serializers.ListField(child=serializers.UUIDField())
+
+    class Meta:
+        ref_name = "BulkConfirmResult"
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    loc = serializers.ListField(child=serializers.JSONField())
+    msg = serializers.CharField()
+    type = serializers.CharField()
+
+    class Meta:
+        ref_name = "BulkRowError"
+
+
+class BulkRowResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the row in ``rows`` (from 0).")
+    status = serializers.ChoiceField(ROW_STATUSES)
+    id = serializers.UUIDField(allow_null=True)
+    external_id = serializers.CharField(allow_blank=True)
+    code = serializers.CharField(allow_null=True, help_text="Machine code of a failure.")
+    errors = BulkRowErrorSerializer(many=True)
+    conflicts = ConflictDetailsSerializer(allow_null=True)
+
+    class Meta:
+        ref_name = "BulkRowResult"
+
+
+class BulkResultSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    validated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    results = BulkRowResultSerializer(many=True)
+
+    class Meta:
+        ref_name = "BulkResult"
+
+
+# --- requests ------------------------------------------------------------------------
+
+
+def _money(**kwargs):
+    return serializers.DecimalField(**MONEY_IN, required=False, allow_null=True, **kwargs)
+
+
+class DropNullsMixin:
+    """``null`` for an optional field means "not given" (CONVENTIONS bodies)."""
+
+    def validate(self, attrs):
+        return {key: value for key, value in super().validate(attrs).items() if value is not None}
+
+
+class AppointmentFieldsSerializer(DropNullsMixin, serializers.Serializer):
+    """Fields a booking sets; shared by create, update and bulk rows."""
+
+    operatory_uuid = OrgRelatedField(
+        Operatory.objects.all(),
+        location_lookup="location",
+        source="operatory",
+        required=False,
+        allow_null=True,
+    )
+    appointment_type_uuid = OrgRelatedField(
+        AppointmentType.objects.all(), source="appointment_type", required=False, allow_null=True
+    )
+    schedule_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Local date at the location."
+    )
+    start_time = LocalTimeField(required=False, allow_null=True, help_text="Local wall time.")
+    end_time = LocalTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Local wall time; default: start plus the type's duration.",
+    )
+    ask_to_arrive_time = LocalTimeField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=4000)
+    priority = serializers.IntegerField(required=False, allow_null=True, **INT32)
+    item_order = serializers.IntegerField(required=False, allow_null=True, **INT32)
+    color_override = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=7, validators=[validate_color]
+    )
+    is_new_patient = serializers.BooleanField(required=False, allow_null=True)
+    is_time_locked = serializers.BooleanField(required=False, allow_null=True)
+    production_amount = _money(
+        source="production_override", help_text="Overrides the sum of the procedure fees."
+    )
+    estimated_insurance = _money()
+    estimated_patient_portion = _money()
+    tag_uuids = OrgRelatedListField(
+        _definitions(DefinitionCategory.APPOINTMENT_TAG),
+        source="tags",
+        required=False,
+        allow_null=True,
+        max_length=20,
+        help_text="AppointmentTag definitions; replaces the appointment's tags.",
+    )
+    allow_overlap = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Book even if another appointment holds the chair (blockouts still block).",
+    )
+
+
+class AppointmentCreateSerializer(AppointmentFieldsSerializer):
+    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
+    patient_uuid = OrgRelatedField(Patient.objects.all(), source="patient")
+    status = serializers.ChoiceField(
+        AppointmentStatus.choices, required=False, default=AppointmentStatus.SCHEDULED
+    )
+    provider_uuids = OrgRelatedListField(
+        Provider.objects.all(),
+        source="providers",
+        required=False,
+        allow_null=True,
+        max_length=20,
+        help_text="Providers in order; the first is the appointment's provider.",
+    )
+    confirmation_status_uuid = OrgRelatedField(
+        _definitions(DefinitionCategory.APPT_CONFIRMED),
+        source="confirmation_status",
+        required=False,
+        allow_null=True,
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=100,
+        help_text="Id in the system the appointment comes from (bulk import upserts by it).",
+    )
+
+
+class AppointmentUpdateSerializer(BaseVersionSerializer, AppointmentFieldsSerializer):
+    pass
+
+
+class MoveSerializer(BaseVersionSerializer):
+    schedule_date = serializers.DateField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
+    operatory_uuid = OrgRelatedField(
+        Operatory.objects.all(),
+        location_lookup="location",
+        source="operatory",
+        required=False,
+        allow_null=True,
+        help_text="New chair; default: the current one.",
+    )
+    allow_overlap = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, help_text="Kept in the history entry."
+    )
+
+
+class PlaceSerializer(BaseVersionSerializer):
+    schedule_date = serializers.DateField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
+    operatory_uuid = OrgRelatedField(
+        Operatory.objects.all(), location_lookup="location", source="operatory"
+    )
+    allow_overlap = serializers.BooleanField(required=False, default=False)
+
+
+class TransitionSerializer(BaseVersionSerializer):
+    status = serializers.ChoiceField(AppointmentStatus.choices)
+    auto_generate_claim = serializers.BooleanField(
+        required=False, allow_null=True, help_text="Accepted for compatibility; no billing here."
+    )
+    allow_overlap = serializers.BooleanField(
+        required=False, default=False, help_text="When re-entering the schedule."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class CancelSerializer(BaseVersionSerializer):
+    cancel_reason_uuid = OrgRelatedField(
+        _definitions(DefinitionCategory.CANCEL_REASON),
+        source="cancel_reason",
+        required=False,
+        allow_null=True,
+    )
+    cancelled_by = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Default: the caller."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, help_text="Kept in the history entry."
+    )
+
+
+class BreakSerializer(BaseVersionSerializer):
+    broken_reason_uuid = OrgRelatedField(
+        _definitions(DefinitionCategory.BROKEN_REASON),
+        source="broken_reason",
+        required=False,
+        allow_null=True,
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class PinboardSerializer(BaseVersionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class ConfirmationStatusInputSerializer(BaseVersionSerializer):
+    confirmation_status_uuid = OrgRelatedField(
+        _definitions(DefinitionCategory.APPT_CONFIRMED),
+        source="confirmation_status",
+        required=False,
+        allow_null=True,
+        help_text="Null clears the confirmation status.",
+    )
+
+
+class BulkConfirmSerializer(serializers.Serializer):
+    appointment_uuids = serializers.ListField(child=StrictUUIDField(), min_length=1, max_length=500)
+    confirmation_status_uuid = OrgRelatedField(
+        _definitions(DefinitionCategory.APPT_CONFIRMED), source="confirmation_status"
+    )
+
+
+class FlowStatusInputSerializer(serializers.Serializer):
+    flow_status_uuid = OrgRelatedField(FlowStatus.objects.all(), source="flow_status")
+    change_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class ProcedureInputSerializer(BaseVersionSerializer):
+    procedure_code_uuid = OrgRelatedField(ProcedureCode.objects.all(), source="procedure_code")
+    provider_uuid = OrgRelatedField(
+        Provider.objects.all(), source="provider", required=False, allow_null=True
+    )
+    fee = serializers.DecimalField(
+        **MONEY_IN, required=False, allow_null=True, help_text="Default: the code's fee."
+    )
+    item_order = serializers.IntegerField(required=False, allow_null=True, **INT32)
+    charted_procedure_uuid = StrictUUIDField(required=False, allow_null=True)
+
+
+class ProviderAssignmentSerializer(serializers.Serializer):
+    provider_uuid = OrgRelatedField(Provider.objects.all(), source="provider")
+    role = serializers.ChoiceField(ProviderRole.choices, required=False, allow_null=True)
+    start_time = LocalTimeField(
+        required=False, allow_null=True, help_text="Local wall time on the appointment's date."
+    )
+    end_time = LocalTimeField(required=False, allow_null=True)
+
+    class Meta:
+        ref_name = "ProviderAssignmentIn"
+
+
+class ProvidersReplaceSerializer(BaseVersionSerializer):
+    providers = ProviderAssignmentSerializer(many=True, max_length=20)
+
+
+class CheckConflictsSerializer(serializers.Serializer):
+    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
+    operatory_uuid = OrgRelatedField(
+        Operatory.objects.all(), location_lookup="location", source="operatory"
+    )
+    schedule_date = serializers.DateField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
+    exclude_appointment_uuid = StrictUUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The appointment being moved: left out, and its providers checked.",
+    )
+    appointment_type_uuid = OrgRelatedField(
+        AppointmentType.objects.all(),
+        source="appointment_type",
+        required=False,
+        allow_null=True,
+        help_text="Type of the proposed appointment, for appointment rules.",
+    )
+    provider_uuids = OrgRelatedListField(
+        Provider.objects.all(),
+        source="providers",
+        required=False,
+        allow_null=True,
+        max_length=20,
+        help_text="Providers to check for PROVIDER_OVERLAP (default: the excluded appointment's).",
+    )
+
+
+class BulkMetaSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="Validate every row, write nothing."
+    )
+
+    class Meta:
+        ref_name = "BulkMeta"
+
+
+MAX_BULK_ROWS = 500
+
+
+@extend_schema_field(AppointmentCreateSerializer(many=True))
+class BulkRowsField(serializers.ListField):
+    """Rows stay raw here: each is validated on its own, so one bad row fails alone."""
+
+
+class BulkImportSerializer(serializers.Serializer):
+    meta = BulkMetaSerializer(required=False)
+    rows = BulkRowsField(
+        child=serializers.DictField(),
+        max_length=MAX_BULK_ROWS,
+        help_text="Up to 500 appointment rows (the create body plus external_id); each is "
+        "validated and written on its own.",
+    )

@@ -1,0 +1,256 @@
+"""The conflict engine: may this appointment hold this chair for this interval?
+
+Every write that gives an appointment a slot (create, move, place, a PATCH of time or
+operatory, a bulk row, a transition back into a live status) comes through
+``ensure_slot_free``; ``check-conflicts`` previews with ``find_conflicts``. The rules are
+CONVENTIONS "Scheduling rules":
+
+- intervals are half-open ``[start, end)``: back-to-back appointments do not conflict;
+- another live appointment in the operatory is ``APPOINTMENT_OVERLAP`` unless the request
+  says ``allow_overlap`` or an appointment rule allows that pair of types there;
+- a blockout whose type is no-schedule, on the operatory or location-wide, is
+  ``BLOCKED_TIME_CONFLICT`` (``allow_overlap`` does not lift it); other blockouts inform;
+- a provider booked elsewhere at the same time is ``PROVIDER_OVERLAP``: reported, never
+  blocking.
+
+Race freedom: ``ensure_slot_free`` takes a transaction-level advisory lock on the
+operatory before it reads, so two transactions booking one chair run the check-and-write
+one after the other; the second sees the first's row. The caller's transaction holds the
+lock until it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Q
+
+from appointments.models import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentProvider,
+    AppointmentRule,
+)
+from blockouts.selectors import blockouts_overlapping
+from scheduling.exceptions import Conflict
+
+APPOINTMENT_OVERLAP = "APPOINTMENT_OVERLAP"
+PROVIDER_OVERLAP = "PROVIDER_OVERLAP"
+BLOCKED_TIME_CONFLICT = "BLOCKED_TIME_CONFLICT"
+
+#: Advisory-lock namespace of operatories (first key of ``pg_advisory_xact_lock(int, int)``).
+OPERATORY_LOCK_NAMESPACE = 0x4F50  # "OP"
+#: No appointment is longer than a day, so overlaps start less than a day before ``end``;
+#: the bound lets the (org, operatory, start_at) index serve the overlap query.
+MAX_APPOINTMENT_LENGTH = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An interval in one chair, as a booking asks for it."""
+
+    org_id: int
+    location_id: int
+    operatory_id: int
+    start: datetime
+    end: datetime
+    appointment_type_id: int | None = None
+    exclude_appointment_id: int | None = None
+
+
+@dataclass
+class ProviderOverlap:
+    provider: object
+    appointment: Appointment
+
+
+@dataclass
+class Conflicts:
+    """What a slot collides with. ``reason_codes`` lists the kinds found."""
+
+    appointments: list[Appointment] = field(default_factory=list)
+    blockouts: list = field(default_factory=list)
+    providers: list[ProviderOverlap] = field(default_factory=list)
+
+    @property
+    def blocking_blockouts(self) -> list:
+        return [b for b in self.blockouts if b.blockout_type.is_no_schedule]
+
+    @property
+    def reason_codes(self) -> list[str]:
+        codes = []
+        if self.appointments:
+            codes.append(APPOINTMENT_OVERLAP)
+        if self.providers:
+            codes.append(PROVIDER_OVERLAP)
+        if self.blocking_blockouts:
+            codes.append(BLOCKED_TIME_CONFLICT)
+        return codes
+
+    @property
+    def blocking_codes(self) -> list[str]:
+        return [code for code in self.reason_codes if code != PROVIDER_OVERLAP]
+
+    def as_payload(self) -> dict:
+        from appointments.serializers import ConflictDetailsSerializer
+
+        return ConflictDetailsSerializer(self).data
+
+
+class SchedulingConflict(Conflict):
+    """409: the slot is taken (``APPOINTMENT_OVERLAP``) or blocked (``BLOCKED_TIME_CONFLICT``)."""
+
+    def __init__(self, conflicts: Conflicts):
+        codes = conflicts.blocking_codes
+        if BLOCKED_TIME_CONFLICT in codes:
+            names = ", ".join(
+                f"{b.blockout_type.name} {_span(b.start_at, b.end_at)}"
+                for b in conflicts.blocking_blockouts
+            )
+            detail = f"The time is blocked: {names}."
+        else:
+            detail = "The operatory is booked at that time: " + ", ".join(
+                f"{a.patient.name} {_span(a.start_at, a.end_at)}" for a in conflicts.appointments
+            )
+            detail += ". Send allow_overlap to book anyway."
+        super().__init__(
+            detail,
+            code=codes[-1] if codes else APPOINTMENT_OVERLAP,
+            conflicts=conflicts.as_payload(),
+            reason_codes=codes,
+        )
+
+
+def _span(start: datetime, end: datetime) -> str:
+    return f"{start:%Y-%m-%dT%H:%MZ}–{end:%H:%MZ}"
+
+
+def lock_operatories(operatory_ids: Iterable[int]) -> None:
+    """Serialize bookings per chair until the current transaction ends.
+
+    Locks are taken in id order so two writers touching two chairs cannot deadlock.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_operatories must run inside the writing transaction")
+    with connection.cursor() as cursor:
+        for operatory_id in sorted(set(operatory_ids)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [OPERATORY_LOCK_NAMESPACE, operatory_id % 2**31],
+            )
+
+
+def _overlapping(queryset, start: datetime, end: datetime):
+    return queryset.filter(
+        start_at__lt=end, end_at__gt=start, start_at__gt=start - MAX_APPOINTMENT_LENGTH
+    )
+
+
+def _allowed_type_pairs(slot: Slot, other_type_ids: set[int]) -> set[int]:
+    """Types among ``other_type_ids`` that rules let share a chair with the slot's type.
+
+    A rule for the location overrides the org-wide rule of the same pair.
+    """
+    if slot.appointment_type_id is None or not other_type_ids:
+        return set()
+    mine = slot.appointment_type_id
+    rules = AppointmentRule.objects.filter(
+        Q(appointment_type_a=mine, appointment_type_b__in=other_type_ids)
+        | Q(appointment_type_b=mine, appointment_type_a__in=other_type_ids),
+        Q(location__isnull=True) | Q(location=slot.location_id),
+        org=slot.org_id,
+    ).values_list("appointment_type_a", "appointment_type_b", "location", "allow_overlap")
+    verdicts: dict[int, tuple[bool, bool]] = {}  # other type → (location-specific, allow)
+    for type_a, type_b, location_id, allow in rules:
+        other = type_b if type_a == mine else type_a
+        specific = location_id is not None
+        if other not in verdicts or specific:
+            verdicts[other] = (specific, allow)
+    return {other for other, (_, allow) in verdicts.items() if allow}
+
+
+def overlapping_appointments(slot: Slot) -> list[Appointment]:
+    """Live appointments in the slot's operatory that overlap it and no rule allows."""
+    queryset = _overlapping(
+        Appointment.objects.filter(
+            org=slot.org_id, operatory=slot.operatory_id, status__in=LIVE_STATUSES
+        ),
+        slot.start,
+        slot.end,
+    ).select_related("patient", "operatory", "appointment_type")
+    if slot.exclude_appointment_id is not None:
+        queryset = queryset.exclude(pk=slot.exclude_appointment_id)
+    found = list(queryset.order_by("start_at", "id"))
+    allowed = _allowed_type_pairs(slot, {a.appointment_type_id for a in found} - {None})
+    return [a for a in found if a.appointment_type_id not in allowed]
+
+
+def provider_overlaps(slot: Slot, provider_ids: Iterable[int]) -> list[ProviderOverlap]:
+    """Other live appointments, in any chair, that book one of ``provider_ids`` meanwhile."""
+    provider_ids = list(provider_ids)
+    if not provider_ids:
+        return []
+    links = (
+        AppointmentProvider.objects.filter(
+            org=slot.org_id,
+            provider__in=provider_ids,
+            appointment__status__in=LIVE_STATUSES,
+            appointment__start_at__lt=slot.end,
+            appointment__end_at__gt=slot.start,
+            appointment__start_at__gt=slot.start - MAX_APPOINTMENT_LENGTH,
+        )
+        .select_related(
+            "provider",
+            "appointment__patient",
+            "appointment__operatory",
+            "appointment__appointment_type",
+        )
+        .order_by("appointment__start_at", "appointment_id", "item_order")
+    )
+    if slot.exclude_appointment_id is not None:
+        links = links.exclude(appointment_id=slot.exclude_appointment_id)
+    return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
+
+
+def find_conflicts(slot: Slot, *, provider_ids: Iterable[int] = ()) -> Conflicts:
+    """Everything the slot collides with, without locking or writing (a preview)."""
+    return Conflicts(
+        appointments=overlapping_appointments(slot),
+        blockouts=list(
+            blockouts_overlapping(
+                org=slot.org_id,
+                location_id=slot.location_id,
+                operatory_id=slot.operatory_id,
+                start=slot.start,
+                end=slot.end,
+            )
+        ),
+        providers=provider_overlaps(slot, provider_ids),
+    )
+
+
+def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
+    """Lock the chair, then refuse the slot if it is taken or blocked (409).
+
+    Call inside the transaction that writes the appointment: the lock is held until that
+    transaction commits, so no other booking of the chair can slip in between.
+    """
+    lock_operatories([slot.operatory_id])
+    conflicts = Conflicts(
+        appointments=[] if allow_overlap else overlapping_appointments(slot),
+        blockouts=list(
+            blockouts_overlapping(
+                org=slot.org_id,
+                location_id=slot.location_id,
+                operatory_id=slot.operatory_id,
+                start=slot.start,
+                end=slot.end,
+            )
+        ),
+    )
+    if conflicts.blocking_codes:
+        raise SchedulingConflict(conflicts)
+    return conflicts

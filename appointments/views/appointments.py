@@ -1,0 +1,594 @@
+"""The Appointments section: one viewset, each action a thin call into the services."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from appointments import selectors
+from appointments.filters import AppointmentCursorFilterSet, AppointmentFilterSet
+from appointments.models import (
+    Appointment,
+    AppointmentHistory,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentStatus,
+    PatientFlowEvent,
+)
+from appointments.serializers import appointments as s
+from appointments.services import appointments as services
+from appointments.services.bulk import bulk_import
+from appointments.services.conflicts import Slot, find_conflicts
+from scheduling.api.pagination import KeysetPagination
+from scheduling.api.relations import resolve_one
+from scheduling.api.serializers import BaseVersionSerializer, StrictUUIDField
+from scheduling.api.views import OrgViewSet
+from scheduling.models import Location, Patient, ProcedureCode, Role
+
+CONFLICT_409 = {409: s.SchedulingConflictErrorSerializer}
+
+
+# --- query parameters ----------------------------------------------------------------
+
+
+class FlowStatsQuery(serializers.Serializer):
+    include_open = serializers.BooleanField(
+        required=False, default=True, help_text="Count the open segment up to now."
+    )
+
+
+class BaseVersionQuery(BaseVersionSerializer):
+    pass
+
+
+class PinboardQuery(serializers.Serializer):
+    location_uuid = StrictUUIDField(help_text="The location whose pinboard to list.")
+
+
+class FrequencyQuery(serializers.Serializer):
+    patient_uuid = StrictUUIDField()
+    procedure_code = serializers.CharField(max_length=5, help_text="CDT code, e.g. D0120.")
+
+
+class CountsQuery(serializers.Serializer):
+    date_from = serializers.DateField(help_text="Inclusive local start date.")
+    date_to = serializers.DateField(help_text="Exclusive local end date.")
+    status_set = serializers.ListField(
+        child=serializers.ChoiceField(AppointmentStatus.choices),
+        required=False,
+        help_text="Statuses to count (repeat the parameter); default scheduled.",
+    )
+
+    def validate(self, attrs):
+        if attrs["date_to"] <= attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "Must be after date_from."})
+        if (attrs["date_to"] - attrs["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": "At most 366 days after date_from."})
+        return attrs
+
+
+class CursorQuery(serializers.Serializer):
+    first = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+    after = serializers.CharField(required=False, help_text="end_cursor of the previous page.")
+    sort_by = serializers.ChoiceField(
+        ["start_time", "created_at", "updated_at", "status"], required=False
+    )
+    sort_dir = serializers.ChoiceField(["asc", "desc"], required=False)
+
+
+CURSOR = KeysetPagination(
+    sort_fields={
+        "start_time": "start_at",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "status": "status",
+    },
+    default_sort="start_time",
+    nullable=frozenset({"start_at"}),
+)
+
+
+def _page_of(serializer):
+    return {200: serializer(many=True)}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List appointments"),
+    retrieve=extend_schema(summary="Get appointment"),
+    create=extend_schema(
+        summary="Create appointment", responses={201: s.AppointmentSerializer, **CONFLICT_409}
+    ),
+    partial_update=extend_schema(
+        summary="Update appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+    ),
+    destroy=extend_schema(
+        summary="Delete appointment",
+        description="Delete for good (its history stays). Prefer cancel or break.",
+    ),
+)
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    queryset = Appointment.objects.all()
+    serializer_class = s.AppointmentSerializer
+    lookup_url_kwarg = "appointment_uuid"
+    location_lookup = "location"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    schema_tags = ("Appointments",)
+    action_roles = {"check_conflicts": Role.VIEWER}
+    input_serializer_classes = {
+        "create": s.AppointmentCreateSerializer,
+        "partial_update": s.AppointmentUpdateSerializer,
+        "move": s.MoveSerializer,
+        "place": s.PlaceSerializer,
+        "transition": s.TransitionSerializer,
+        "cancel": s.CancelSerializer,
+        "break_": s.BreakSerializer,
+        "pinboard": s.PinboardSerializer,
+        "confirmation_status": s.ConfirmationStatusInputSerializer,
+        "bulk_confirm": s.BulkConfirmSerializer,
+        "patient_flow_status": s.FlowStatusInputSerializer,
+        "procedures": s.ProcedureInputSerializer,
+        "providers": s.ProvidersReplaceSerializer,
+        "check_conflicts": s.CheckConflictsSerializer,
+        "bulk": s.BulkImportSerializer,
+    }
+
+    @property
+    def filterset_class(self):
+        return {"list": AppointmentFilterSet, "cursor": AppointmentCursorFilterSet}.get(
+            getattr(self, "action", None)
+        )
+
+    def get_queryset(self):
+        return selectors.appointments_for_display(super().get_queryset())
+
+    def get_input_serializer_class(self):
+        if (
+            self.action in ("procedures", "providers")
+            and self.request
+            and self.request.method == "GET"
+        ):
+            return None
+        return super().get_input_serializer_class()
+
+    def _page(self, queryset, serializer_class):
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    # --- the appointment ---------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated_input()
+        appointment = services.appointment_create(org=request.org, actor=request.user, **data)
+        return self.respond(appointment, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        data = self.validated_input()
+        return self.respond(
+            services.appointment_update(appointment=appointment, actor=request.user, **data)
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.appointment_delete(appointment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Move appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        return self.respond(
+            services.appointment_move(
+                appointment=appointment, actor=request.user, **self.validated_input()
+            )
+        )
+
+    @extend_schema(
+        summary="Place appointment from pinboard",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["post"])
+    def place(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        return self.respond(
+            services.appointment_place(
+                appointment=appointment, actor=request.user, **self.validated_input()
+            )
+        )
+
+    @extend_schema(
+        summary="Transition appointment status",
+        description="planned → scheduled, cancelled; scheduled → complete, broken, cancelled, "
+        "unscheduled, pinboard; pinboard → cancelled (scheduled via /place); unscheduled → "
+        "scheduled, cancelled; broken → scheduled, unscheduled. Anything else is 409 "
+        "INVALID_TRANSITION. Completing completes the procedures.",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        data = self.validated_input()
+        data.pop("auto_generate_claim", None)
+        return self.respond(
+            services.appointment_transition(appointment=appointment, actor=request.user, **data)
+        )
+
+    @extend_schema(
+        summary="Cancel appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        return self.respond(
+            services.appointment_transition(
+                appointment=appointment,
+                actor=request.user,
+                status=AppointmentStatus.CANCELLED,
+                **self.validated_input(),
+            )
+        )
+
+    @extend_schema(
+        summary="Break appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+    )
+    @action(detail=True, methods=["post"], url_path="break")
+    def break_(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        return self.respond(
+            services.appointment_transition(
+                appointment=appointment,
+                actor=request.user,
+                status=AppointmentStatus.BROKEN,
+                **self.validated_input(),
+            )
+        )
+
+    @extend_schema(
+        summary="Send appointment to pinboard",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["post"])
+    def pinboard(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        return self.respond(
+            services.appointment_transition(
+                appointment=appointment,
+                actor=request.user,
+                status=AppointmentStatus.PINBOARD,
+                **self.validated_input(),
+            )
+        )
+
+    @extend_schema(
+        summary="Update confirmation status",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["patch"], url_path="confirmation-status")
+    def confirmation_status(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        data = self.validated_input()
+        return self.respond(
+            services.appointment_confirm(
+                appointment=appointment,
+                actor=request.user,
+                base_version=data["base_version"],
+                confirmation_status=data.get("confirmation_status"),
+            )
+        )
+
+    # --- history and patient flow ------------------------------------------------------
+
+    @extend_schema(summary="List appointment history", responses=_page_of(s.HistoryEntrySerializer))
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        entries = AppointmentHistory.objects.filter(
+            org=request.org, appointment_uuid=appointment.uuid
+        ).order_by("-created_at", "-id")
+        return self._page(entries, s.HistoryEntrySerializer)
+
+    @extend_schema(
+        summary="Set patient flow status",
+        responses={200: s.FlowEventSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="patient-flow-status")
+    def patient_flow_status(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        event = services.appointment_set_flow_status(
+            appointment=appointment, actor=request.user, **self.validated_input()
+        )
+        return Response(s.FlowEventSerializer(event).data)
+
+    @extend_schema(summary="List patient flow events", responses=_page_of(s.FlowEventSerializer))
+    @action(detail=True, methods=["get"], url_path="patient-flow-events")
+    def patient_flow_events(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        events = (
+            PatientFlowEvent.objects.filter(org=request.org, appointment=appointment)
+            .select_related("flow_status")
+            .order_by("changed_at", "id")
+        )
+        return self._page(events, s.FlowEventSerializer)
+
+    @extend_schema(
+        summary="Get patient flow stats",
+        parameters=[FlowStatsQuery],
+        responses={200: s.FlowStatsSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="patient-flow-stats")
+    def patient_flow_stats(self, request, *args, **kwargs):
+        query = self.validated_query(FlowStatsQuery)
+        appointment = self.get_object()
+        stats = selectors.patient_flow_stats(
+            appointment, include_open=query["include_open"], now=timezone.now()
+        )
+        return Response(s.FlowStatsSerializer(stats).data)
+
+    # --- procedures and providers ------------------------------------------------------
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List appointment procedures",
+        responses=_page_of(s.AppointmentProcedureSerializer),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add procedure to appointment",
+        responses={201: s.AppointmentProcedureSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def procedures(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        if request.method == "GET":
+            return self._page(self._procedures(appointment), s.AppointmentProcedureSerializer)
+        procedure = services.procedure_add(
+            appointment=appointment, actor=request.user, **self.validated_input()
+        )
+        fresh = self._procedures(appointment).get(pk=procedure.pk)
+        return Response(
+            s.AppointmentProcedureSerializer(fresh).data, status=status.HTTP_201_CREATED
+        )
+
+    def _procedures(self, appointment):
+        return (
+            AppointmentProcedure.objects.filter(org=self.request.org, appointment=appointment)
+            .select_related("appointment__patient", "procedure_code", "provider")
+            .order_by("item_order", "id")
+        )
+
+    @extend_schema(
+        summary="Remove procedure from appointment",
+        parameters=[BaseVersionQuery],
+        responses={204: None, **CONFLICT_409},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"procedures/(?P<procedure_uuid>[0-9a-fA-F-]{32,36})",
+    )
+    def remove_procedure(self, request, *args, procedure_uuid=None, **kwargs):
+        appointment = self.get_object()
+        query = self.validated_query(BaseVersionQuery)
+        procedure = self._procedures(appointment).filter(uuid=procedure_uuid).first()
+        if procedure is None:
+            raise NotFound("Procedure not found on this appointment.")
+        services.procedure_remove(
+            appointment=appointment,
+            actor=request.user,
+            base_version=query["base_version"],
+            procedure=procedure,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List appointment providers",
+        responses=_page_of(s.AppointmentProviderSerializer),
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Replace appointment providers",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
+    )
+    @action(detail=True, methods=["get", "put"])
+    def providers(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        if request.method == "GET":
+            links = (
+                AppointmentProvider.objects.filter(org=request.org, appointment=appointment)
+                .select_related("provider")
+                .order_by("item_order", "id")
+            )
+            return self._page(links, s.AppointmentProviderSerializer)
+        data = self.validated_input()
+        assignments = [services.ProviderAssignment(**item) for item in data["providers"]]
+        return self.respond(
+            services.providers_replace(
+                appointment=appointment,
+                actor=request.user,
+                base_version=data["base_version"],
+                assignments=assignments,
+            )
+        )
+
+    # --- collections -------------------------------------------------------------------
+
+    @extend_schema(
+        summary="List appointments (cursor-paginated)",
+        parameters=[CursorQuery],
+        filters=True,
+        responses={200: s.AppointmentCursorPageSerializer},
+    )
+    @action(detail=False, methods=["get"])
+    def cursor(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator = KeysetPagination(CURSOR.sort_fields, CURSOR.default_sort, CURSOR.nullable)
+        rows = paginator.paginate(queryset, request)
+        return Response(
+            {
+                "data": self.get_serializer(rows, many=True).data,
+                "org_uuid": str(request.org.uuid),
+                "page_info": paginator.page_info(),
+            }
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List pinboard appointments",
+        parameters=[PinboardQuery],
+        responses=_page_of(s.AppointmentSerializer),
+    )
+    @action(detail=False, methods=["get"], url_path="pinboard", url_name="pinboard-list")
+    def pinboard_list(self, request, *args, **kwargs):
+        query = self.validated_query(PinboardQuery)
+        location = resolve_one(request, Location.objects.all(), query["location_uuid"], "pk")
+        queryset = self.get_queryset().filter(location=location, status=AppointmentStatus.PINBOARD)
+        return self._page(
+            queryset.order_by("priority", "updated_at", "id"), self.get_serializer_class()
+        )
+
+    @extend_schema(
+        summary="Count appointments by location",
+        parameters=[CountsQuery],
+        responses={200: s.CountsByLocationSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="counts/by-location")
+    def counts_by_location(self, request, *args, **kwargs):
+        query = self.validated_query(CountsQuery)
+        statuses = list(dict.fromkeys(query.get("status_set") or [AppointmentStatus.SCHEDULED]))
+        locations = selectors.counts_by_location(
+            access=request.access,
+            date_from=query["date_from"],
+            date_to=query["date_to"],
+            statuses=statuses,
+        )
+        return Response(
+            s.CountsByLocationSerializer(
+                {
+                    "date_from": query["date_from"],
+                    "date_to": query["date_to"],
+                    "group_by": "location",
+                    "status_set": statuses,
+                    "items": [
+                        {"location": loc, "location_timezone": loc.timezone, "count": loc.count}
+                        for loc in locations
+                    ],
+                    "total": sum(loc.count for loc in locations),
+                }
+            ).data
+        )
+
+    @extend_schema(
+        summary="Check procedure frequency",
+        parameters=[FrequencyQuery],
+        responses={200: s.FrequencyCheckSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="procedure-frequency-check")
+    def procedure_frequency_check(self, request, *args, **kwargs):
+        query = self.validated_query(FrequencyQuery)
+        patient = resolve_one(request, Patient.objects.all(), query["patient_uuid"])
+        code = ProcedureCode.objects.filter(
+            org=request.org, code=query["procedure_code"].strip().upper()
+        ).first()
+        if code is None:
+            raise NotFound(f"Procedure code {query['procedure_code']} not found.")
+        check = selectors.procedure_frequency(patient=patient, code=code)
+        return Response(s.FrequencyCheckSerializer(check).data)
+
+    @extend_schema(
+        summary="Check scheduling conflicts",
+        description="Preview what a proposed slot collides with; writes nothing. Providers "
+        "are those of exclude_appointment_uuid (or provider_uuids).",
+        responses={200: s.CheckConflictsResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="check-conflicts")
+    def check_conflicts(self, request, *args, **kwargs):
+        data = self.validated_input()
+        location, operatory = data["location"], data["operatory"]
+        services.check_operatory_location(location, operatory)
+        excluded = None
+        if data.get("exclude_appointment_uuid"):
+            excluded = self.get_queryset().filter(uuid=data["exclude_appointment_uuid"]).first()
+        start, end = services.local_interval(
+            location,
+            services.WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
+        )
+        appointment_type = data.get("appointment_type") or getattr(
+            excluded, "appointment_type", None
+        )
+        providers = data.get("providers")
+        if providers is None and excluded is not None:
+            providers = [link.provider for link in excluded.ordered_provider_links]
+        conflicts = find_conflicts(
+            Slot(
+                org_id=request.org.pk,
+                location_id=location.pk,
+                operatory_id=operatory.pk,
+                start=start,
+                end=end,
+                appointment_type_id=getattr(appointment_type, "pk", None),
+                exclude_appointment_id=getattr(excluded, "pk", None),
+            ),
+            provider_ids=[p.pk for p in providers or []],
+        )
+        return Response(
+            s.CheckConflictsResultSerializer(
+                {
+                    "has_conflicts": bool(conflicts.reason_codes),
+                    "reason_codes": conflicts.reason_codes,
+                    "conflicts": conflicts,
+                    "location_timezone": location.timezone,
+                    "start_time": start,
+                    "end_time": end,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        summary="Bulk confirm appointments", responses={200: s.BulkConfirmResultSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-confirm")
+    def bulk_confirm(self, request, *args, **kwargs):
+        data = self.validated_input()
+        wanted = list(dict.fromkeys(data["appointment_uuids"]))
+        found = {a.uuid: a for a in self.get_queryset().filter(uuid__in=wanted)}
+        result = services.appointments_bulk_confirm(
+            appointments=[found[u] for u in wanted if u in found],
+            missing=[str(u) for u in wanted if u not in found],
+            actor=request.user,
+            confirmation_status=data["confirmation_status"],
+        )
+        confirmed = self.get_queryset().filter(pk__in=[a.pk for a in result.confirmed])
+        return Response(
+            {
+                "confirmed": self.get_serializer(
+                    confirmed.order_by("start_at", "id"), many=True
+                ).data,
+                "conflicts": result.conflicts,
+                "skipped": result.skipped,
+            }
+        )
+
+    @extend_schema(
+        summary="Bulk import appointments",
+        description="At most 500 rows, each validated and written on its own (conflicts "
+        "included); a row whose external_id exists updates it. meta.dry_run validates "
+        "without writing.",
+        responses={200: s.BulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request, *args, **kwargs):
+        data = self.validated_input()
+        result = bulk_import(
+            request,
+            data["rows"],
+            dry_run=data.get("meta", {}).get("dry_run", False),
+            actor=request.user,
+            serializer_class=s.AppointmentCreateSerializer,
+        )
+        return Response(s.BulkResultSerializer(result).data)

@@ -1,0 +1,60 @@
+"""Creating, changing and retiring blockout types (org configuration)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from blockouts.models import BlockoutType, BlockoutTypeStatus
+from scheduling.models import Organization
+from scheduling.services import unique_violations, versioned_update
+
+UNIQUE_NAME = {
+    "blockout_type_active_name": (
+        "DUPLICATE_NAME",
+        "An active blockout type with this name already exists.",
+    ),
+}
+
+
+def _validate(blockout_type: BlockoutType) -> None:
+    blockout_type.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
+
+
+def blockout_type_create(*, org: Organization, name: str, **fields) -> BlockoutType:
+    """Create an active blockout type; names are unique among active types."""
+    blockout_type = BlockoutType(org=org, name=name, **fields)
+    _validate(blockout_type)
+    with unique_violations(UNIQUE_NAME):
+        blockout_type.save()
+    return blockout_type
+
+
+def blockout_type_update(
+    *, blockout_type: BlockoutType, base_version: int, **changes
+) -> BlockoutType:
+    """Change a blockout type if nobody changed it since ``base_version``.
+
+    Its blockouts follow: making a type no-schedule makes its existing blockouts block.
+    """
+    for field, value in changes.items():
+        setattr(blockout_type, field, value)
+    _validate(blockout_type)
+    with unique_violations(UNIQUE_NAME):
+        versioned_update(blockout_type, base_version=base_version, changes=changes)
+    return blockout_type
+
+
+@transaction.atomic
+def blockout_type_deactivate(*, blockout_type: BlockoutType) -> BlockoutType:
+    """Retire a type (the API's DELETE): gone from lists and pickers, history kept.
+
+    Blockouts and template items of the type stay as they are, so past and planned days
+    still show (and still block) what they did. Deactivating twice changes nothing.
+    """
+    BlockoutType.objects.filter(pk=blockout_type.pk, status=BlockoutTypeStatus.ACTIVE).update(
+        status=BlockoutTypeStatus.INACTIVE, updated_at=timezone.now(), version=F("version") + 1
+    )
+    blockout_type.refresh_from_db()
+    return blockout_type

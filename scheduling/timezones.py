@@ -1,0 +1,72 @@
+"""Wall-clock times at a location ⇄ UTC instants.
+
+The front desk speaks in local dates and wall times; the database stores instants. One
+place converts between them, with the rules of CONVENTIONS "Values": a wall time that
+does not exist (the spring-forward gap) is refused, an ambiguous one (the fall-back
+hour) is its first occurrence.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db.models import DateTimeField, Func
+
+
+class NonexistentLocalTime(ValueError):
+    """The wall time falls in a daylight-saving gap at the location."""
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def to_utc(local_date: date, wall_time: time, tz_name: str) -> datetime:
+    """The UTC instant of ``wall_time`` on ``local_date`` in the zone ``tz_name``.
+
+    Raises ``NonexistentLocalTime`` for a wall time skipped by a DST change.
+    """
+    tz = zone(tz_name)
+    local = datetime.combine(local_date, wall_time.replace(tzinfo=None), tzinfo=tz)  # fold=0
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(
+            f"{local_date.isoformat()} {wall_time.strftime('%H:%M')} does not exist in "
+            f"{tz_name} (daylight-saving change)."
+        )
+    return instant
+
+
+def to_local(instant: datetime, tz_name: str) -> datetime:
+    """``instant`` as a naive wall-clock datetime at the zone ``tz_name``."""
+    return instant.astimezone(zone(tz_name)).replace(tzinfo=None)
+
+
+def local_day_bounds(local_date: date, tz_name: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` in UTC of the local calendar day (23 or 25 hours on DST days)."""
+    return day_start(local_date, tz_name), day_start(local_date + timedelta(days=1), tz_name)
+
+
+def day_start(local_date: date, tz_name: str) -> datetime:
+    """The first instant of a local day (midnight, or the first wall time after a gap)."""
+    tz = zone(tz_name)
+    midnight = datetime.combine(local_date, time(0), tzinfo=tz)
+    instant = midnight.astimezone(UTC)
+    if instant.astimezone(tz).date() != local_date:  # midnight skipped: day starts later
+        instant = datetime.combine(local_date, time(1), tzinfo=tz).astimezone(UTC)
+    return instant
+
+
+class LocalDayStart(Func):
+    """SQL: the first instant of ``local_date`` at a zone held in a column.
+
+    ``LocalDayStart("location__timezone", date)`` lets one query cut days at every
+    location's own midnight (PostgreSQL's ``timezone(zone, timestamp)``).
+    """
+
+    function = "timezone"
+    template = "timezone(%(expressions)s::timestamp)"
+    output_field = DateTimeField()
