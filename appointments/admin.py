@@ -2,7 +2,12 @@
 
 from django.contrib import admin, messages
 
-from appointments.models import AppointmentType, AppointmentTypeLocation, AppointmentTypeStatus
+from appointments.models import (
+    AppointmentRule,
+    AppointmentType,
+    AppointmentTypeLocation,
+    AppointmentTypeStatus,
+)
 from appointments.services import (
     appointment_type_archive,
     appointment_type_create,
@@ -80,3 +85,14 @@ class AppointmentTypeAdmin(OrgScopedAdmin):
             appointment_type_archive(appointment_type=appointment_type)
             archived += 1
         self.message_user(request, f"Archived {archived} appointment type(s).", messages.SUCCESS)
+
+
+@admin.register(AppointmentRule)
+class AppointmentRuleAdmin(OrgScopedAdmin):
+    """Which pairs of appointment types may share a chair (read by the conflict engine)."""
+
+    list_display = ("appointment_type_a", "appointment_type_b", "location", "allow_overlap", "org")
+    list_filter = (ORG_FILTER, "allow_overlap")
+    list_select_related = ("org", "appointment_type_a", "appointment_type_b", "location")
+    autocomplete_fields = ("appointment_type_a", "appointment_type_b", "location")
+    ordering = ("org__name", "id")

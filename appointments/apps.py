@@ -10,3 +10,4 @@ class AppointmentsConfig(AppConfig):
         from scheduling.demo import register_demo_seeder
 
         register_demo_seeder(demo.seed_appointment_types)
+        register_demo_seeder(demo.seed_demo_appointments)

@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from appointments.models import AppointmentType, AppointmentTypeLocation, AppointmentTypeStatus
+from appointments.models import (
+    AppointmentRule,
+    AppointmentType,
+    AppointmentTypeLocation,
+    AppointmentTypeStatus,
+)
 from blockouts.models import BlockoutType
 from recalls.models import RecallType
 from scheduling.models import (
@@ -74,6 +79,9 @@ def build_practice(org: Organization, name: str) -> dict:
             name=f"{name} recall",
             appointment_type=appointment_type,
             default_interval={"months": 6},
+        ),
+        "appointment_rule": AppointmentRule.objects.create(
+            org=org, appointment_type_a=appointment_type, appointment_type_b=appointment_type
         ),
         "member": member,
         "membership": membership,
@@ -148,6 +156,7 @@ def test_every_domain_model_is_registered():
         "scheduling.Definition",
         "scheduling.FlowStatus",
         "appointments.AppointmentType",
+        "appointments.AppointmentRule",
         "blockouts.BlockoutType",
         "recalls.RecallType",
     } <= registered
