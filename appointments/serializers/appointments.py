@@ -438,6 +438,11 @@ class BulkRowErrorSerializer(serializers.Serializer):
         ref_name = "BulkRowError"
 
 
+@extend_schema_field(ConflictDetailsSerializer(allow_null=True))
+class ConflictPayloadField(serializers.JSONField):
+    """Conflicts already rendered by the engine (``Conflicts.as_payload``)."""
+
+
 class BulkRowResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the row in ``rows`` (from 0).")
     status = serializers.ChoiceField(ROW_STATUSES)
@@ -445,7 +450,7 @@ class BulkRowResultSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_blank=True)
     code = serializers.CharField(allow_null=True, help_text="Machine code of a failure.")
     errors = BulkRowErrorSerializer(many=True)
-    conflicts = ConflictDetailsSerializer(allow_null=True)
+    conflicts = ConflictPayloadField(allow_null=True)
 
     class Meta:
         ref_name = "BulkRowResult"
