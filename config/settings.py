@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
         "ProcedureStatusEnum": "appointments.models.ProcedureStatus",
         "BulkRowStatusEnum": "appointments.services.bulk.ROW_STATUSES",
+        "BlockoutStatusEnum": "blockouts.models.BlockoutStatus",
+        "ActiveInactiveStatusEnum": "blockouts.models.BlockoutTypeStatus",
     },
 }
 

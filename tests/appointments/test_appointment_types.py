@@ -285,7 +285,7 @@ class TestUpdate:
 
     def test_put_is_not_offered(self, org, admin_client):
         at = AppointmentTypeFactory(org=org)
-        response = admin_client.put(admin_client.url(f"{PATH}/{at.uuid}"), {}, format="json")
+        response = admin_client.put(f"{PATH}/{at.uuid}", {})
         assert response.status_code == 405
         assert response.json()["code"] == "METHOD_NOT_ALLOWED"
 
