@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, prefetch_related_objects
 from django.utils import timezone
 
 from appointments.models import (
@@ -153,7 +153,8 @@ def _check_type(location: Location, appointment_type: AppointmentType | None) ->
                 )
             }
         )
-    offered = set(appointment_type.locations.values_list("pk", flat=True))
+    prefetch_related_objects([appointment_type], "locations")  # once per instance
+    offered = {location.pk for location in appointment_type.locations.all()}
     if offered and location.pk not in offered:
         raise ValidationError(
             {
@@ -255,8 +256,9 @@ def _link_providers(appointment: Appointment, providers: Iterable[Provider]) -> 
     )
 
 
-def _set_tags(appointment: Appointment, tags: Iterable[Definition]) -> None:
-    AppointmentTag.objects.filter(org_id=appointment.org_id, appointment=appointment).delete()
+def _set_tags(appointment: Appointment, tags: Iterable[Definition], *, replace=True) -> None:
+    if replace:
+        AppointmentTag.objects.filter(org_id=appointment.org_id, appointment=appointment).delete()
     AppointmentTag.objects.bulk_create(
         AppointmentTag(org_id=appointment.org_id, appointment=appointment, definition=tag)
         for tag in tags
@@ -304,11 +306,11 @@ def appointment_create(
         )
     appointment.ask_to_arrive_at = _ask_to_arrive(location, schedule_date, ask_to_arrive_time)
     _check_slot_fields(appointment)
-    with transaction.atomic(), unique_violations(UNIQUE_EXTERNAL_ID):
+    with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         _hold_slot(appointment, allow_overlap=allow_overlap)
         appointment.save()
         _link_providers(appointment, providers)
-        _set_tags(appointment, tags)
+        _set_tags(appointment, tags, replace=False)
         AppointmentProcedure.objects.bulk_create(_type_procedures(appointment))
         history.record(
             appointment,

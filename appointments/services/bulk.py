@@ -24,6 +24,7 @@ from appointments.models import Appointment, HistoryAction
 from appointments.services.appointments import appointment_create, appointment_update
 from appointments.services.conflicts import SchedulingConflict
 from scheduling.api.exceptions import CODES, error_items
+from scheduling.api.relations import ResolutionCache
 from scheduling.exceptions import DomainError
 
 ROW_STATUSES = ("created", "updated", "validated", "skipped", "failed")
@@ -151,6 +152,8 @@ def bulk_import(
 ) -> BulkResult:
     """Import ``rows`` one by one; ``start`` offsets the reported indexes (chunked files)."""
     result = BulkResult(dry_run=dry_run)
+    # Rows name the same locations, chairs, patients and types again and again.
+    request.resolution_cache = ResolutionCache()
     for index, row in enumerate(rows, start=start):
         result.results.append(
             import_row(

@@ -28,10 +28,29 @@ def _location_id(obj, location_lookup: str | None) -> int | None:
     return getattr(obj, f"{location_lookup}_id")
 
 
+class ResolutionCache(dict):
+    """Objects already resolved in this request, for requests that name the same ids again
+    and again (a bulk import's rows). Opt-in: set ``request.resolution_cache``.
+
+    Keyed by the queryset's SQL and the id, so a filtered queryset (definitions of one
+    category) never answers for another. Only found objects are kept; the location check
+    runs on every use.
+    """
+
+    def key(self, queryset: QuerySet, value: UUID) -> tuple:
+        return (str(queryset.query), value)
+
+
 def resolve_one(request, queryset: QuerySet, value: UUID, location_lookup: str | None = None):
-    obj = queryset.filter(org=request.org, uuid=value).first()
+    cache: ResolutionCache | None = getattr(request, "resolution_cache", None)
+    key = cache.key(queryset, value) if cache is not None else None
+    obj = cache.get(key) if cache is not None else None
     if obj is None:
-        raise exceptions.NotFound(f"{_label(queryset)} {value} not found.")
+        obj = queryset.filter(org=request.org, uuid=value).first()
+        if obj is None:
+            raise exceptions.NotFound(f"{_label(queryset)} {value} not found.")
+        if cache is not None:
+            cache[key] = obj
     request.access.check_location(_location_id(obj, location_lookup))
     return obj
 
@@ -41,6 +60,9 @@ def resolve_many(
 ) -> list:
     """Resolve ids in one query, keeping the caller's order and dropping repeats."""
     wanted = list(dict.fromkeys(values))
+    cache: ResolutionCache | None = getattr(request, "resolution_cache", None)
+    if cache is not None and len(wanted) == 1:
+        return [resolve_one(request, queryset, wanted[0], location_lookup)]
     found = {obj.uuid: obj for obj in queryset.filter(org=request.org, uuid__in=wanted)}
     missing = [str(v) for v in wanted if v not in found]
     if missing:
