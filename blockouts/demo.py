@@ -1,3 +1,5 @@
+"""The demo practice's blockout types, blockouts in the weeks around today, and a template."""
+
 from datetime import time, timedelta
 from typing import Any
 

@@ -1,3 +1,5 @@
+"""Query-string filters of the Blockouts lists (bad values are 422 ``query`` errors)."""
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError

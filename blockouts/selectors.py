@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
@@ -32,6 +32,10 @@ def blockouts_overlapping(
     ``id``, with ``blockout_type`` and ``operatory`` loaded: the conflict engine treats
     those whose type ``is_no_schedule`` as blocking, the others as information.
     """
+    try:
+        earliest = start - MAX_BLOCKOUT_LENGTH
+    except OverflowError:  # an interval at the very start of the calendar
+        earliest = datetime.min.replace(tzinfo=UTC)
     operatory = Q(operatory__isnull=True)
     if operatory_id is not None:
         operatory |= Q(operatory_id=operatory_id)
@@ -42,7 +46,7 @@ def blockouts_overlapping(
             location_id=location_id,
             status=BlockoutStatus.ACTIVE,
             start_at__lt=end,
-            start_at__gt=start - MAX_BLOCKOUT_LENGTH,
+            start_at__gt=earliest,
             end_at__gt=start,
         )
         .select_related("blockout_type", "operatory")

@@ -276,6 +276,10 @@ class BlockoutTemplateItemViewSet(mixins.ListModelMixin, CreateMixin, DestroyMix
     write_role = Role.ADMIN
     schema_tags = TAGS
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.get_template()  # an unknown template is a 404 before the body is read
+
     def get_template(self) -> BlockoutTemplate:
         if not hasattr(self, "_template"):
             self._template = (

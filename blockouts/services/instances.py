@@ -24,6 +24,7 @@ from blockouts.services.planning import (
     require_active_type,
     require_at_location,
     require_span,
+    shift_date,
 )
 from scheduling.exceptions import Conflict
 from scheduling.models import Location, Operatory, Organization
@@ -97,8 +98,8 @@ def _overlaps(location_id: int, planned: list[dict], exclude_ids: set[int]) -> l
     """Active blockouts of the same type and operatory overlapping any planned row."""
     wanted = [
         Q(
-            blockout_type=row["blockout_type"],
-            operatory=row["operatory"],
+            blockout_type_id=row["blockout_type_id"],
+            operatory_id=row["operatory_id"],
             start_at__lt=row["end_at"],
             end_at__gt=row["start_at"],
         )
@@ -162,7 +163,7 @@ def blockout_update(
                 for key in ("blockout_type", "operatory", "note", "status")
                 if key in changes
             }
-            schedule_date = member.schedule_date + shift
+            schedule_date = shift_date(member.schedule_date, shift, "schedule_date")
             start_time = changes.get("start_time", member.start_time)
             end_time = changes.get("end_time", member.end_time)
             on = schedule_date if len(members) > 1 else None
@@ -180,10 +181,14 @@ def blockout_update(
         if not allow_overlap:
             full = [
                 {
-                    "blockout_type": row.get("blockout_type", member.blockout_type),
-                    "operatory": row.get("operatory", member.operatory),
-                    "status": row.get("status", member.status),
                     **row,
+                    "blockout_type_id": row["blockout_type"].pk
+                    if "blockout_type" in row
+                    else member.blockout_type_id,
+                    "operatory_id": row["operatory"].pk
+                    if "operatory" in row
+                    else member.operatory_id,
+                    "status": row.get("status", member.status),
                 }
                 for member, row in zip(members, planned, strict=True)
             ]
@@ -296,8 +301,9 @@ def blockouts_copy_week(
     if source_week_start == target_week_start:
         raise field_error("target_week_start", "Must differ from source_week_start.", "same_week")
     shift = target_week_start - source_week_start
-    days = [source_week_start + timedelta(days=n) for n in range(7)]
-    return _copy(org=org, location=location, date_pairs=[(day, day + shift) for day in days])
+    days = [shift_date(source_week_start, timedelta(days=n), "source_week_start") for n in range(7)]
+    pairs = [(day, shift_date(day, shift, "target_week_start")) for day in days]
+    return _copy(org=org, location=location, date_pairs=pairs)
 
 
 def blockouts_repeat_weeks(
@@ -311,6 +317,10 @@ def blockouts_repeat_weeks(
     _require_monday(source_week_start, "source_week_start")
     if not 1 <= num_weeks <= MAX_REPEAT_WEEKS:
         raise field_error("num_weeks", f"Must be between 1 and {MAX_REPEAT_WEEKS}.", "out_of_range")
-    days = [source_week_start + timedelta(days=n) for n in range(7)]
-    pairs = [(day, day + WEEK * week) for week in range(1, num_weeks + 1) for day in days]
+    days = [shift_date(source_week_start, timedelta(days=n), "source_week_start") for n in range(7)]
+    pairs = [
+        (day, shift_date(day, WEEK * week, "num_weeks"))
+        for week in range(1, num_weeks + 1)
+        for day in days
+    ]
     return _copy(org=org, location=location, date_pairs=pairs, grouped=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -70,6 +70,18 @@ def require_at_location(
         )
 
 
+def out_of_range(field_name: str) -> ValidationError:
+    return field_error(field_name, "The date is out of the supported range.", "date_out_of_range")
+
+
+def shift_date(day: date, delta: timedelta, field_name: str) -> date:
+    """``day + delta``; past year 1 or 9999 is a 422 on ``field_name``, not a 500."""
+    try:
+        return day + delta
+    except OverflowError as exc:
+        raise out_of_range(field_name) from exc
+
+
 def instants(
     schedule_date: date, start_time: time, end_time: time, tz_name: str
 ) -> tuple[datetime, datetime]:
@@ -80,6 +92,8 @@ def instants(
             converted.append(to_utc(schedule_date, wall_time, tz_name))
         except NonexistentLocalTime as exc:
             raise field_error(field_name, str(exc), "dst_gap") from exc
+        except OverflowError as exc:  # an instant before year 1 or after 9999 in UTC
+            raise out_of_range("schedule_date") from exc
     return converted[0], converted[1]
 
 
