@@ -7,7 +7,10 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from appointments import demo
+        from appointments.services.conflicts import appointments_under_blockouts
+        from blockouts.coverage import register_coverage_reporter
         from scheduling.demo import register_demo_seeder
 
+        register_coverage_reporter(appointments_under_blockouts)
         register_demo_seeder(demo.seed_appointment_types)
         register_demo_seeder(demo.seed_demo_appointments)

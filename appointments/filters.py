@@ -14,13 +14,13 @@ from appointments.models import (
     AppointmentTypeLocation,
     AppointmentTypeStatus,
 )
-from scheduling.api.filters import LocationUUIDFilter
+from scheduling.api.filters import LocationUUIDFilter, StatusDefaultFilterSet
 from scheduling.api.relations import resolve_one
 from scheduling.models import Operatory, Patient, Provider
 from scheduling.timezones import LocalDayStart, day_start
 
 
-class AppointmentTypeFilterSet(django_filters.FilterSet):
+class AppointmentTypeFilterSet(StatusDefaultFilterSet):
     status = django_filters.ChoiceFilter(
         choices=[*AppointmentTypeStatus.choices, ("all", "All")],
         method="filter_status",
@@ -37,16 +37,6 @@ class AppointmentTypeFilterSet(django_filters.FilterSet):
     class Meta:
         model = AppointmentType
         fields = ["status", "search", "location_uuid"]
-
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status=AppointmentTypeStatus.ACTIVE)
-        return queryset
-
-    def filter_status(self, queryset, name, value):
-        return queryset if value == "all" else queryset.filter(status=value)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(abbrev__icontains=value))

@@ -1,8 +1,6 @@
 """Query-string filters of the Blockouts lists (bad values are 422 ``query`` errors)."""
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from blockouts.models import (
@@ -13,43 +11,7 @@ from blockouts.models import (
     BlockoutType,
     BlockoutTypeStatus,
 )
-from scheduling.api.filters import LocationUUIDFilter
-
-
-class StrictBooleanField(forms.Field):
-    """``true``/``false`` (or ``1``/``0``); anything else is a 422, not silently ignored."""
-
-    widget = forms.TextInput
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise ValidationError("Must be true or false.", code="bool_parsing")
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-class StatusDefaultFilterSet(django_filters.FilterSet):
-    """``status`` defaults to active; ``all`` lists every status."""
-
-    default_status = "active"
-
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status=self.default_status)
-        return queryset
-
-    def filter_status(self, queryset, name, value):
-        return queryset if value == "all" else queryset.filter(status=value)
+from scheduling.api.filters import LocationUUIDFilter, StatusDefaultFilterSet, StrictBooleanFilter
 
 
 class HiddenFilterMixin(django_filters.FilterSet):

@@ -1,13 +1,13 @@
 import django_filters
 from django.db.models import Q
 
-from scheduling.api.filters import LocationUUIDFilter
+from scheduling.api.filters import LocationUUIDFilter, StrictBooleanFilter
 from scheduling.models import Definition, DefinitionCategory, Operatory, Patient, ProcedureCode
 
 
 class OperatoryFilterSet(django_filters.FilterSet):
     location_uuid = LocationUUIDFilter()
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Operatory
@@ -20,7 +20,7 @@ class PatientFilterSet(django_filters.FilterSet):
         max_length=100,
         help_text="Words matched against names, chart number, email and phone; all must match.",
     )
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Patient

@@ -108,11 +108,11 @@ class Appointment(VersionedModel):
             models.Index(fields=["org", "operatory", "start_at"], name="appt_org_operatory_start"),
             models.Index(fields=["org", "location", "start_at"], name="appt_org_location_start"),
             models.Index(fields=["org", "patient", "start_at"], name="appt_org_patient_start"),
-            # Keyset pagination of /appointments/cursor on each sort field, then id.
-            models.Index(fields=["org", "start_at", "id"], name="appt_org_start_id"),
-            models.Index(fields=["org", "created_at", "id"], name="appt_org_created_id"),
-            models.Index(fields=["org", "updated_at", "id"], name="appt_org_updated_id"),
-            models.Index(fields=["org", "status", "id"], name="appt_org_status_id"),
+            # Keyset pagination of /appointments/cursor on each sort field, then public id.
+            models.Index(fields=["org", "start_at", "uuid"], name="appt_org_start_uuid"),
+            models.Index(fields=["org", "created_at", "uuid"], name="appt_org_created_uuid"),
+            models.Index(fields=["org", "updated_at", "uuid"], name="appt_org_updated_uuid"),
+            models.Index(fields=["org", "status", "uuid"], name="appt_org_status_uuid"),
         ]
         constraints = [
             *VersionedModel.Meta.constraints,

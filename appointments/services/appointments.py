@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, prefetch_related_objects
 from django.utils import timezone
+from rest_framework import serializers
 
 from appointments.models import (
     LIVE_STATUSES,
@@ -87,6 +88,14 @@ def _instant(location: Location, day: date, wall: time, field: str) -> datetime:
         return to_utc(day, wall, location.timezone)
     except NonexistentLocalTime as exc:
         raise ValidationError({field: ValidationError(str(exc), code="dst_gap")}) from exc
+    except OverflowError as exc:  # a date at the edge of the calendar (year 1 or 9999)
+        raise ValidationError(
+            {
+                "schedule_date": ValidationError(
+                    "The date is out of range.", code="date_out_of_range"
+                )
+            }
+        ) from exc
 
 
 def local_interval(
@@ -347,7 +356,11 @@ def _retime(appointment: Appointment, times: dict, *, keep_duration: bool) -> No
     end = times.get("end_time")
     duration = None
     if end is None and current is not None and keep_duration:
-        duration = int((appointment.end_at - appointment.start_at).total_seconds() // 60)
+        # The length on the wall clock, like every duration here (see local_interval).
+        wall_length = datetime.combine(current.schedule_date, current.end_time) - (
+            datetime.combine(current.schedule_date, current.start_time)
+        )
+        duration = int(wall_length.total_seconds() // 60)
         end = None if "start_time" in times else current.end_time
     if end is None and duration is None and appointment.appointment_type_id:
         duration = appointment.appointment_type.duration_minutes
@@ -803,14 +816,19 @@ def providers_replace(
                         )
                     }
                 )
-            start, end = local_interval(
-                appointment.location,
-                WallTimes(
-                    wall.schedule_date,
-                    assignment.start_time or wall.start_time,
-                    assignment.end_time or wall.end_time,
-                ),
-            )
+            try:
+                start, end = local_interval(
+                    appointment.location,
+                    WallTimes(
+                        wall.schedule_date,
+                        assignment.start_time or wall.start_time,
+                        assignment.end_time or wall.end_time,
+                    ),
+                )
+            except ValidationError as error:  # name the row: providers[order].start_time
+                raise serializers.ValidationError(
+                    {"providers": {order: serializers.as_serializer_error(error)}}
+                ) from error
         links.append(
             AppointmentProvider(
                 org_id=appointment.org_id,

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import F, Q
 from rest_framework.exceptions import ErrorDetail
@@ -97,10 +98,11 @@ class PagePagination(BasePagination):
 
 
 class KeysetPagination:
-    """Cursor pages on (sort field, id): ``?first=&after=&sort_by=&sort_dir=``.
+    """Cursor pages on (sort field, public id): ``?first=&after=&sort_by=&sort_dir=``.
 
-    The cursor is opaque (base64 of the last row's sort value and id, with the sort it
-    belongs to); the next page is ``WHERE (field, id) > (value, id)`` on an index, so page
+    The cursor is opaque (base64 of the last row's sort value and public ``uuid``, with the
+    sort it belongs to; the internal primary key never leaves the database); the next page
+    is ``WHERE (field, uuid) > (value, uuid)`` on an index ``(org, field, uuid)``, so page
     1,000 costs what page 1 costs, and rows inserted meanwhile are neither skipped before
     the cursor nor seen twice. NULLs sort last ascending and first descending
     (PostgreSQL's defaults, so one btree index serves both directions).
@@ -137,12 +139,18 @@ class KeysetPagination:
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            sort_by, sort_dir, value, pk = data["s"], data["d"], data["v"], data["i"]
-            if not isinstance(pk, int) or isinstance(pk, bool):
-                raise ValueError
+            sort_by, sort_dir, value, tiebreak = data["s"], data["d"], data["v"], UUID(data["i"])
             if value is not None:
                 value = self._parse_value(value)
-        except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            UnicodeError,
+            RecursionError,
+            binascii.Error,
+        ):
             errors["after"] = [ErrorDetail("Malformed cursor.", code="cursor_invalid")]
             return None
         if (sort_by, sort_dir) != (self.sort_by, self.sort_dir):
@@ -152,10 +160,10 @@ class KeysetPagination:
                 )
             ]
             return None
-        return value, pk
+        return value, tiebreak
 
     def _parse_value(self, value):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value or len(value) > 100:
             raise ValueError
         if self.field.endswith("_at"):
             parsed = datetime.fromisoformat(value)
@@ -168,36 +176,36 @@ class KeysetPagination:
         value = getattr(row, self.field)
         if isinstance(value, datetime):
             value = value.isoformat()
-        raw = json.dumps({"s": self.sort_by, "d": self.sort_dir, "v": value, "i": row.pk})
+        raw = json.dumps({"s": self.sort_by, "d": self.sort_dir, "v": value, "i": str(row.uuid)})
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
 
     def _after(self, queryset):
         if self.after is None:
             return queryset
-        value, pk = self.after
+        value, tiebreak = self.after
         field, nullable = self.field, self.field in self.nullable
         if self.sort_dir == "asc":
             if value is None:
-                return queryset.filter(**{f"{field}__isnull": True, "pk__gt": pk})
-            condition = Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
+                return queryset.filter(**{f"{field}__isnull": True, "uuid__gt": tiebreak})
+            condition = Q(**{f"{field}__gt": value}) | Q(**{field: value, "uuid__gt": tiebreak})
             if nullable:
                 condition |= Q(**{f"{field}__isnull": True})
         else:
             if value is None:
-                condition = Q(**{f"{field}__isnull": True, "pk__lt": pk}) | Q(
+                condition = Q(**{f"{field}__isnull": True, "uuid__lt": tiebreak}) | Q(
                     **{f"{field}__isnull": False}
                 )
             else:
-                condition = Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+                condition = Q(**{f"{field}__lt": value}) | Q(**{field: value, "uuid__lt": tiebreak})
         return queryset.filter(condition)
 
     def paginate(self, queryset, request) -> list:
         """The page's rows; sets ``end_cursor`` and ``has_next_page``."""
         self.parse(request)
         if self.sort_dir == "asc":
-            ordering = [F(self.field).asc(nulls_last=True), F("pk").asc()]
+            ordering = [F(self.field).asc(nulls_last=True), F("uuid").asc()]
         else:
-            ordering = [F(self.field).desc(nulls_first=True), F("pk").desc()]
+            ordering = [F(self.field).desc(nulls_first=True), F("uuid").desc()]
         rows = list(self._after(queryset).order_by(*ordering)[: self.first + 1])
         self.has_next_page = len(rows) > self.first
         rows = rows[: self.first]

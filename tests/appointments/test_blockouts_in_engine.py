@@ -172,3 +172,36 @@ class TestEveryWritePath:
         informational = staff_client.post("appointments/check-conflicts", body).json()
         assert informational["has_conflicts"] is False
         assert len(informational["conflicts"]["blockouts"]) == 1
+
+
+class TestBlockoutOverAppointments:
+    def _create(self, client, location, blockout_type, **fields):
+        return client.post(
+            "blockouts/instances",
+            {
+                "location_uuid": str(location.uuid),
+                "blockout_type_uuid": str(blockout_type.uuid),
+                "schedule_date": DAY,
+                "start_time": "09:30",
+                "end_time": "10:30",
+                **fields,
+            },
+        )
+
+    def test_no_schedule_blockout_over_booked_appointments_warns(
+        self, org, booked, staff_client, admin_client, location, chair, other_chair
+    ):
+        lunch = BlockoutTypeFactory(org=org, name="Early lunch", is_no_schedule=True)
+        response = self._create(staff_client, location, lunch)
+        assert response.status_code == 201, response.json()
+        (warning,) = response.json()["warnings"]
+        assert booked["id"] in warning and "Ada Lovelace" in warning and "09:00" in warning
+        # On another chair, or informational: nothing to say.
+        quiet = self._create(
+            staff_client, location, lunch, operatory_uuids=[str(other_chair.uuid)]
+        ).json()
+        assert quiet["warnings"] == []
+        info = BlockoutTypeFactory(org=org, name="Note", is_no_schedule=False)
+        assert self._create(staff_client, location, info).json()["warnings"] == []
+        # The appointment is untouched.
+        assert staff_client.get(f"appointments/{booked['id']}").json()["version"] == 1

@@ -121,3 +121,11 @@ def test_reference_data_is_read_only_over_the_api(org, admin_client, location):
     assert admin_client.post("locations", {"name": "X"}).status_code == 405
     assert admin_client.patch(f"locations/{location.uuid}", {"base_version": 1}).status_code == 405
     assert admin_client.delete(f"locations/{location.uuid}").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["operatories", "patients"])
+def test_a_bad_boolean_filter_is_422_not_ignored(path, admin_client):
+    response = admin_client.get(path, {"is_active": "perhaps"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "is_active"]
+    assert admin_client.get(path, {"is_active": "false"}).status_code == 200
