@@ -155,7 +155,7 @@ class AppointmentFilterSet(django_filters.FilterSet):
         if isinstance(date_to, datetime):
             lookup = "start_at__lte" if self.date_to_inclusive else "start_at__lt"
             queryset = queryset.filter(**{lookup: date_to})
-        elif date_to is not None:
+        elif date_to is not None and date_to < date.max:  # the last day has no day after
             queryset = queryset.filter(start_at__lt=self._day_start(date_to + timedelta(days=1)))
         return queryset
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
 from blockouts.models import Blockout, BlockoutStatus, BlockoutTemplate
 from scheduling.api.access import Access
 from scheduling.models import Organization
+from scheduling.timezones import earliest_start
 
 #: A blockout lies within one local day, which lasts at most 25 hours (a fall-back day).
 #: Bounding ``start_at`` below lets the (org, location, start_at) index serve the overlap
@@ -32,10 +33,7 @@ def blockouts_overlapping(
     ``id``, with ``blockout_type`` and ``operatory`` loaded: the conflict engine treats
     those whose type ``is_no_schedule`` as blocking, the others as information.
     """
-    try:
-        earliest = start - MAX_BLOCKOUT_LENGTH
-    except OverflowError:  # an interval at the very start of the calendar
-        earliest = datetime.min.replace(tzinfo=UTC)
+    earliest = earliest_start(start, MAX_BLOCKOUT_LENGTH)
     operatory = Q(operatory__isnull=True)
     if operatory_id is not None:
         operatory |= Q(operatory_id=operatory_id)

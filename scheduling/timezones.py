@@ -70,3 +70,12 @@ class LocalDayStart(Func):
     function = "timezone"
     template = "timezone(%(expressions)s::timestamp)"
     output_field = DateTimeField()
+
+
+def earliest_start(start: datetime, max_length: timedelta) -> datetime:
+    """The earliest start of an interval of at most ``max_length`` that overlaps one
+    starting at ``start`` (bounds overlap queries so an index range serves them)."""
+    try:
+        return start - max_length
+    except OverflowError:  # the first day of the calendar
+        return datetime.min.replace(tzinfo=UTC)

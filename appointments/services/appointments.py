@@ -427,24 +427,27 @@ def appointment_update(
     With ``skip_unchanged`` a change that changes nothing writes nothing (re-imports).
     """
     before = history.snapshot(appointment)
+    slot_before = (appointment.start_at, appointment.end_at, appointment.operatory_id)
+    type_before = appointment.appointment_type_id
     times = {key: changes.pop(key) for key in TIME_INPUTS if key in changes}
     ask_to_arrive_time = changes.pop("ask_to_arrive_time", None)
     for field, value in changes.items():
         setattr(appointment, field, value)
     check_operatory_location(appointment.location, appointment.operatory)
-    if "appointment_type" in changes:
+    if appointment.appointment_type_id != type_before:
         _check_type(appointment.location, appointment.appointment_type)
-    moves = bool(times) or "operatory" in changes
-    if moves and appointment.status in FINAL_STATUSES:
-        raise InvalidState(f"A {appointment.status} appointment cannot be moved.")
     if times:
         _retime(appointment, times, keep_duration=True)
+    # Only a real change of time or chair is a move (re-sending the same values is not).
+    moves = (appointment.start_at, appointment.end_at, appointment.operatory_id) != slot_before
+    if moves and appointment.status in FINAL_STATUSES:
+        raise InvalidState(f"A {appointment.status} appointment cannot be moved.")
     if ask_to_arrive_time is not None:
         wall = local_wall_times(appointment)
         appointment.ask_to_arrive_at = _ask_to_arrive(
             appointment.location, wall and wall.schedule_date, ask_to_arrive_time
         )
-    slot_changed = moves or "appointment_type" in changes
+    slot_changed = moves or appointment.appointment_type_id != type_before
     tag_change = None
     if tags is not None:
         tags = list(tags)

@@ -4,8 +4,9 @@
 goes through the same serializer and services as a single create, conflicts included,
 in its own transaction: one bad row fails alone. A row whose ``external_id`` exists
 updates that appointment (``updated``), or changes nothing (``skipped``). With
-``dry_run`` every row is carried out and rolled back (``validated``): the verdicts are
-real, nothing is kept.
+``dry_run`` the whole batch is carried out in one transaction that is rolled back at the
+end (``validated``): later rows see earlier ones, so the verdicts are those of the real
+import, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -75,10 +76,6 @@ class BulkResult:
         return self._count(FAILED)
 
 
-class _DryRun(Exception):
-    """Raised after a successful dry-run row to roll its transaction back."""
-
-
 def _existing(request, external_id: str) -> Appointment | None:
     if not external_id:
         return None
@@ -109,9 +106,7 @@ def _write_row(request, data: dict, actor) -> tuple[str, Appointment]:
     return (SKIPPED if appointment.version == version else UPDATED), appointment
 
 
-def import_row(
-    request, index: int, row: Any, *, dry_run: bool, actor, serializer_class
-) -> RowResult:
+def import_row(request, index: int, row: Any, *, actor, serializer_class) -> RowResult:
     """Validate and write one row; every failure becomes the row's result."""
     result = RowResult(index=index, status=FAILED)
     if isinstance(row, dict):
@@ -126,11 +121,7 @@ def import_row(
         data = dict(serializer.validated_data)
         with transaction.atomic():
             status, appointment = _write_row(request, data, actor)
-            if dry_run:
-                raise _DryRun
         result.status, result.id = status, appointment.uuid
-    except _DryRun:
-        result.status = VALIDATED
     except DjangoValidationError as exc:
         result.code = "VALIDATION_ERROR"
         result.errors = error_items(get_error_detail(exc), loc)
@@ -154,10 +145,16 @@ def bulk_import(
     result = BulkResult(dry_run=dry_run)
     # Rows name the same locations, chairs, patients and types again and again.
     request.resolution_cache = ResolutionCache()
-    for index, row in enumerate(rows, start=start):
-        result.results.append(
-            import_row(
-                request, index, row, dry_run=dry_run, actor=actor, serializer_class=serializer_class
+    with transaction.atomic():
+        for index, row in enumerate(rows, start=start):
+            result.results.append(
+                import_row(request, index, row, actor=actor, serializer_class=serializer_class)
             )
-        )
+        if dry_run:
+            transaction.set_rollback(True)
+            for row_result in result.results:  # would be created or updated
+                if row_result.status == CREATED:
+                    row_result.status, row_result.id = VALIDATED, None
+                elif row_result.status == UPDATED:
+                    row_result.status = VALIDATED
     return result

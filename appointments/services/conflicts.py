@@ -36,7 +36,7 @@ from appointments.models import (
 )
 from blockouts.selectors import blockouts_overlapping
 from scheduling.exceptions import Conflict
-from scheduling.timezones import to_local
+from scheduling.timezones import earliest_start, to_local
 
 APPOINTMENT_OVERLAP = "APPOINTMENT_OVERLAP"
 PROVIDER_OVERLAP = "PROVIDER_OVERLAP"
@@ -146,7 +146,9 @@ def lock_operatories(operatory_ids: Iterable[int]) -> None:
 
 def _overlapping(queryset, start: datetime, end: datetime):
     return queryset.filter(
-        start_at__lt=end, end_at__gt=start, start_at__gt=start - MAX_APPOINTMENT_LENGTH
+        start_at__lt=end,
+        end_at__gt=start,
+        start_at__gt=earliest_start(start, MAX_APPOINTMENT_LENGTH),
     )
 
 
@@ -201,7 +203,7 @@ def provider_overlaps(slot: Slot, provider_ids: Iterable[int]) -> list[ProviderO
             appointment__status__in=LIVE_STATUSES,
             appointment__start_at__lt=slot.end,
             appointment__end_at__gt=slot.start,
-            appointment__start_at__gt=slot.start - MAX_APPOINTMENT_LENGTH,
+            appointment__start_at__gt=earliest_start(slot.start, MAX_APPOINTMENT_LENGTH),
         )
         .select_related(
             "provider",
