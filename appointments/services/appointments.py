@@ -492,19 +492,44 @@ def appointment_move(
     if appointment.status in FINAL_STATUSES or appointment.status == S.PINBOARD:
         hint = " Use /place." if appointment.status == S.PINBOARD else ""
         raise InvalidState(f"A {appointment.status} appointment cannot be moved.{hint}")
+    return _put_in_slot(
+        appointment,
+        actor=actor,
+        base_version=base_version,
+        wall=WallTimes(schedule_date, start_time, end_time),
+        operatory=operatory,
+        action=HistoryAction.MOVED,
+        allow_overlap=allow_overlap,
+        note=note,
+    )
+
+
+def _put_in_slot(
+    appointment: Appointment,
+    *,
+    actor,
+    base_version: int,
+    wall: WallTimes,
+    operatory: Operatory | None,
+    action: HistoryAction,
+    allow_overlap: bool,
+    note: str = "",
+    status: str | None = None,
+) -> Appointment:
+    """Give the appointment a new date, wall times and (optionally) chair and status."""
     before = history.snapshot(appointment)
     if operatory is not None:
         check_operatory_location(appointment.location, operatory)
         appointment.operatory = operatory
-    appointment.start_at, appointment.end_at = local_interval(
-        appointment.location, WallTimes(schedule_date, start_time, end_time)
-    )
+    if status is not None:
+        appointment.status = status
+    appointment.start_at, appointment.end_at = local_interval(appointment.location, wall)
     with transaction.atomic():
         return _write(
             appointment,
             base_version=base_version,
             before=before,
-            action=HistoryAction.MOVED,
+            action=action,
             actor=actor,
             note=note,
             allow_overlap=allow_overlap,
@@ -605,23 +630,16 @@ def appointment_place(
             f"Only pinboard appointments are placed; this one is {appointment.status}.",
             current_status=appointment.status,
         )
-    before = history.snapshot(appointment)
-    check_operatory_location(appointment.location, operatory)
-    appointment.operatory = operatory
-    appointment.status = S.SCHEDULED
-    appointment.start_at, appointment.end_at = local_interval(
-        appointment.location, WallTimes(schedule_date, start_time, end_time)
+    return _put_in_slot(
+        appointment,
+        actor=actor,
+        base_version=base_version,
+        wall=WallTimes(schedule_date, start_time, end_time),
+        operatory=operatory,
+        action=HistoryAction.PLACED,
+        allow_overlap=allow_overlap,
+        status=S.SCHEDULED,
     )
-    with transaction.atomic():
-        return _write(
-            appointment,
-            base_version=base_version,
-            before=before,
-            action=HistoryAction.PLACED,
-            actor=actor,
-            allow_overlap=allow_overlap,
-            check_slot=True,
-        )
 
 
 # --- confirmation, flow --------------------------------------------------------------
