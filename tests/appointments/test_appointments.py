@@ -492,3 +492,49 @@ def test_another_orgs_appointment_cannot_be_touched(org, other_org, booked, outs
 
 def test_times_are_utc_with_z(booked):
     assert datetime.fromisoformat(booked["created_at"].replace("Z", "+00:00")).tzinfo == UTC
+
+
+def test_appointments_at_a_forbidden_location_are_invisible_to_every_operation(
+    org, second_location, ny_chair, patient, limited_client, staff_client
+):
+    ny = staff_client.post(
+        "appointments",
+        {
+            "location_uuid": str(second_location.uuid),
+            "patient_uuid": str(patient.uuid),
+            "operatory_uuid": str(ny_chair.uuid),
+            "schedule_date": DAY,
+            "start_time": "09:00",
+            "end_time": "10:00",
+        },
+    ).json()
+    path = f"appointments/{ny['id']}"
+    calls = [
+        limited_client.get(path),
+        limited_client.get(f"{path}/history"),
+        limited_client.get(f"{path}/procedures"),
+        limited_client.patch(path, {"base_version": 1, "note": "x"}),
+        limited_client.post(f"{path}/cancel", {"base_version": 1}),
+        limited_client.post(f"{path}/transition", {"base_version": 1, "status": "complete"}),
+        limited_client.put(f"{path}/providers", {"base_version": 1, "providers": []}),
+        limited_client.delete(path),
+    ]
+    assert [c.status_code for c in calls] == [404] * len(calls)
+    assert limited_client.get("appointments").json()["total"] == 0
+    assert limited_client.get("appointments/cursor").json()["data"] == []
+    assert staff_client.get(path).json()["version"] == 1
+
+
+def test_moving_into_a_forbidden_chair_is_403(booked, limited_client, ny_chair, chair):
+    # booked is at the limited member's own location; the target chair is not.
+    response = limited_client.post(
+        f"appointments/{booked['id']}/move",
+        {
+            "base_version": 1,
+            "schedule_date": DAY,
+            "start_time": "11:00",
+            "end_time": "11:30",
+            "operatory_uuid": str(ny_chair.uuid),
+        },
+    )
+    assert response.status_code == 403
