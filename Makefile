@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST := 127.0.0.1
 PORT := 8000
 
-.PHONY: run test install migrate seed lint schema contract clean-db
+.PHONY: run test install migrate seed lint schema contract clean-db bench
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -33,6 +33,11 @@ run: seed
 
 test: install
 	$(PY) -m pytest
+
+# Not part of `make test`: 100,000 appointments in the org "Bench Dental" of the configured
+# database, then median time and query count per request. BENCH_ARGS=--reset reloads.
+bench: migrate
+	$(PY) manage.py bench_appointments $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

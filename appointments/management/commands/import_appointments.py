@@ -1,0 +1,223 @@
+"""``manage.py import_appointments FILE.csv --org ORG``: the bulk endpoint, from a file.
+
+Rows go through ``appointments.services.bulk.bulk_import`` in chunks of at most 500,
+exactly as ``POST /appointments/bulk`` takes them: each row validated by the create
+serializer and written by the appointment services on its own (conflicts included), so
+one bad row fails alone; a row whose ``external_id`` exists updates it. Each chunk is
+one transaction, like one request. The operator acts for the whole org (every location,
+admin) and history records the writes as "system".
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework import serializers
+from tqdm import tqdm
+
+from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
+from appointments.services.bulk import FAILED, ROW_STATUSES, BulkResult, RowResult, bulk_import
+from scheduling.api.access import OperatorAccess
+from scheduling.management.commands.import_reference import _organization
+from scheduling.models import Organization
+
+#: A cell listing several ids (provider_uuids, tag_uuids): spaces, semicolons or commas.
+LIST_SEPARATORS = re.compile(r"[\s;,]+")
+REQUIRED_COLUMNS = ("location_uuid", "patient_uuid")
+
+
+def row_fields() -> dict[str, serializers.Field]:
+    """The columns a file may have: the fields of a bulk row (the create body)."""
+    return {
+        name: field
+        for name, field in AppointmentCreateSerializer().fields.items()
+        if not field.read_only
+    }
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data line of the file: its line number (the header is line 1) and its row."""
+
+    line: int
+    row: dict[str, object]
+    problem: str | None = None  # the line cannot be read as a row at all
+
+
+class AppointmentFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, or a wrong header)."""
+
+
+def read_records(csv_file: Iterable[str]) -> list[Record]:
+    """Rows of the file as bulk rows: an empty cell is "not given", lists are split."""
+    fields = row_fields()
+    reader = csv.reader(csv_file)
+    try:
+        header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in next(reader, [])]
+        _check_header(header, fields)
+        records, line = [], reader.line_num
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                problem = f"has {len(cells)} fields, the header has {len(header)}"
+                records.append(Record(start, {}, problem))
+                continue
+            row: dict[str, object] = {}
+            for column, cell in zip(header, cells, strict=True):
+                value = cell.strip()
+                if not value:
+                    continue
+                if isinstance(fields[column], serializers.ListField):
+                    row[column] = [part for part in LIST_SEPARATORS.split(value) if part]
+                else:
+                    row[column] = value
+            records.append(Record(start, row))
+    except UnicodeDecodeError as exc:
+        raise AppointmentFileError(f"the file is not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise AppointmentFileError(f"line {reader.line_num}: {exc}") from exc
+    return records
+
+
+def _check_header(header: list[str], fields: dict) -> None:
+    if not any(header):
+        raise AppointmentFileError("the file has no header row")
+    problems = []
+    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if unknown := [column for column in header if column not in fields]:
+        problems.append(f"unknown column(s): {', '.join(unknown)}")
+    if repeated := sorted({column for column in header if header.count(column) > 1}):
+        problems.append(f"repeated column(s): {', '.join(repeated)}")
+    if problems:
+        raise AppointmentFileError(f"{'; '.join(problems)} (columns: {', '.join(fields)})")
+
+
+def operator_request(org: Organization) -> SimpleNamespace:
+    """What the row serializer and services read from a request, for an operator.
+
+    ``OrgRelatedField`` resolves ids through ``request.org`` and ``request.access``;
+    the operator may use every location of the org.
+    """
+    return SimpleNamespace(org=org, access=OperatorAccess(org), user=None)
+
+
+def import_records(
+    org: Organization, records: list[Record], *, dry_run: bool, progress=None
+) -> BulkResult:
+    """Send the readable records through ``bulk_import`` in chunks; unreadable ones fail.
+
+    ``progress`` (a tqdm bar or None) advances as each row is done.
+    """
+    request = operator_request(org)
+    result = BulkResult(dry_run=dry_run)
+    readable = [(index, r) for index, r in enumerate(records) if r.problem is None]
+    for index, record in enumerate(records):
+        if record.problem is not None:
+            result.results.append(
+                RowResult(
+                    index=index,
+                    status=FAILED,
+                    errors=[{"loc": [], "msg": record.problem, "type": "unreadable_row"}],
+                )
+            )
+            if progress is not None:
+                progress.update(1)
+    for start in range(0, len(readable), MAX_BULK_ROWS):
+        chunk = readable[start : start + MAX_BULK_ROWS]
+        chunk_result = bulk_import(
+            request,
+            _advancing((record.row for _, record in chunk), progress),
+            dry_run=dry_run,
+            actor=None,
+            serializer_class=AppointmentCreateSerializer,
+        )
+        for (index, _), row_result in zip(chunk, chunk_result.results, strict=True):
+            row_result.index = index
+            result.results.append(row_result)
+    result.results.sort(key=lambda r: r.index)
+    return result
+
+
+def _advancing(rows: Iterable, progress) -> Iterator:
+    for row in rows:
+        yield row
+        if progress is not None:
+            progress.update(1)  # bulk_import asks for the next row once this one is done
+
+
+def error_lines(records: list[Record], result: BulkResult) -> Iterator[str]:
+    """``line N: column: message`` for each failed row (``line N: CODE: message`` when the
+    failure is the row's as a whole: a conflict, an unknown or forbidden id)."""
+    for row_result in result.results:
+        if row_result.status != FAILED:
+            continue
+        line = records[row_result.index].line
+        for error in row_result.errors:
+            column = ".".join(str(part) for part in error["loc"][3:])
+            where = column or row_result.code
+            yield (
+                f"line {line}: {where}: {error['msg']}" if where else f"line {line}: {error['msg']}"
+            )
+
+
+def summary(result: BulkResult) -> str:
+    counts = ", ".join(f"{getattr(result, status)} {status}" for status in ROW_STATUSES)
+    text = f"appointments: {result.total} rows: {counts}"
+    return f"{text} (dry run: nothing was written)" if result.dry_run else text
+
+
+class Command(BaseCommand):
+    help = (
+        "Import appointments from a CSV file (UTF-8, header row) through the same path as "
+        "POST /appointments/bulk: each row validated and written on its own, conflicts "
+        "included; a row whose external_id exists updates that appointment. Columns are the "
+        "bulk row fields (location_uuid and patient_uuid required; operatory_uuid, "
+        "appointment_type_uuid, schedule_date, start_time, end_time, status, note, "
+        "external_id, provider_uuids, allow_overlap ...). An empty cell means not given; "
+        "provider_uuids and tag_uuids list ids separated by spaces or semicolons. Errors "
+        "are reported per line (the header is line 1); the exit status is 1 if any row "
+        "failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path of the CSV file.")
+        parser.add_argument("--org", required=True, help="The organization's UUID or exact name.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check every row as the import would and write nothing. Each chunk of 500 "
+            "rows is rolled back before the next: rows see earlier rows of their chunk only.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, file, org, dry_run, no_progress, **options):
+        organization = _organization(org)
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as csv_file:
+                records = read_records(csv_file)
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+        except AppointmentFileError as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+        with tqdm(
+            total=len(records),
+            desc="validating rows" if dry_run else "importing rows",
+            unit="row",
+            file=sys.stderr,
+            disable=no_progress or not sys.stderr.isatty(),
+        ) as progress:
+            result = import_records(organization, records, dry_run=dry_run, progress=progress)
+        for line in error_lines(records, result):
+            self.stderr.write(line)
+        self.stdout.write(summary(result))
+        if result.failed:
+            raise CommandError(f"{result.failed} of {result.total} row(s) failed")
