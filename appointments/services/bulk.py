@@ -11,6 +11,8 @@ import, and nothing is kept.
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,7 +147,9 @@ def bulk_import(
     result = BulkResult(dry_run=dry_run)
     # Rows name the same locations, chairs, patients and types again and again.
     request.resolution_cache = ResolutionCache()
-    with transaction.atomic():
+    # A real import commits row by row, so each row's chair lock is released at once; only
+    # a dry run is one transaction (rolled back), so that rows see the rows before them.
+    with transaction.atomic() if dry_run else contextlib.nullcontext():
         for index, row in enumerate(rows, start=start):
             result.results.append(
                 import_row(request, index, row, actor=actor, serializer_class=serializer_class)

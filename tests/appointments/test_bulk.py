@@ -447,13 +447,6 @@ class TestLocations:
 
 class TestLocks:
     @pytest.mark.django_db(transaction=True)
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: bulk_import runs every batch, not only a dry run, in one transaction "
-        "(appointments/services/bulk.py), so the advisory lock of each row's chair is held "
-        "until the whole batch commits: a front-desk booking in a chair a running 500-row "
-        "import has touched waits for the import (6.2 s measured on the bench data).",
-    )
     def test_a_running_import_does_not_hold_the_chairs_of_rows_already_written(
         self, staff_client, row, chair, other_chair, monkeypatch
     ):

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
 from appointments.services.bulk import FAILED, ROW_STATUSES, BulkResult, RowResult, bulk_import
 from scheduling.api.access import OperatorAccess
-from scheduling.management.commands.import_reference import _organization
+from scheduling.management.orgs import find_organization
 from scheduling.models import Organization
 
 #: A cell listing several ids (provider_uuids, tag_uuids): spaces, semicolons or commas.
@@ -200,7 +200,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, file, org, dry_run, no_progress, **options):
-        organization = _organization(org)
+        organization = find_organization(org)
         try:
             with open(file, encoding="utf-8-sig", newline="") as csv_file:
                 records = read_records(csv_file)

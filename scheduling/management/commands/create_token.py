@@ -1,11 +1,10 @@
 """``manage.py create_token USERNAME``: issue an API token and print it once."""
 
-from uuid import UUID
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from scheduling.models import ApiToken, Membership, Organization, Role, User
+from scheduling.management.orgs import find_organization
+from scheduling.models import ApiToken, Membership, Role, User
 
 
 class Command(BaseCommand):
@@ -28,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, org, role, create_user, **options):
         if bool(org) != bool(role):
             raise CommandError("--org and --role go together.")
-        organization = _find_org(org) if org else None
+        organization = find_organization(org) if org else None
         user = User.objects.filter(username=username).first()
         if user is None:
             if not create_user:
@@ -45,14 +44,3 @@ class Command(BaseCommand):
         token, clear = ApiToken.issue(user=user, name=name)
         self.stdout.write(f"Token {token.prefix} for {username}; it will not be shown again:")
         self.stdout.write(clear)
-
-
-def _find_org(value: str) -> Organization:
-    try:
-        lookup = {"uuid": UUID(value)}
-    except ValueError:
-        lookup = {"name": value}
-    organization = Organization.objects.filter(**lookup).first()
-    if organization is None:
-        raise CommandError(f"No organization {value!r}.")
-    return organization

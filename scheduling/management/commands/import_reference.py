@@ -1,5 +1,4 @@
 import sys
-import uuid
 from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
@@ -11,7 +10,7 @@ from scheduling.importers import (
     ReferenceRowsInvalid,
     reference_import,
 )
-from scheduling.models import Organization
+from scheduling.management.orgs import find_organization
 
 PROGRESS_MIN_ROWS = 1000
 
@@ -51,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, kind, file, org, skip_invalid, no_progress, **options):
-        organization = _organization(org)
+        organization = find_organization(org)
         try:
             with open(file, encoding="utf-8-sig", newline="") as csv_file:
                 result = reference_import(
@@ -74,17 +73,6 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(str(error))
         self.stdout.write(result.summary())
-
-
-def _organization(value: str) -> Organization:
-    try:
-        return Organization.objects.get(uuid=uuid.UUID(value))
-    except (ValueError, Organization.DoesNotExist):
-        pass
-    try:
-        return Organization.objects.get(name=value)
-    except Organization.DoesNotExist:
-        raise CommandError(f'no organization with the UUID or name "{value}"') from None
 
 
 def _progress_bar(rows):
