@@ -5,6 +5,7 @@ from appointments.models.appointment_types import (
 )
 from appointments.models.appointments import (
     LIVE_STATUSES,
+    START_SORT_KEY,
     Appointment,
     AppointmentHistory,
     AppointmentProcedure,
@@ -20,6 +21,7 @@ from appointments.models.appointments import (
 
 __all__ = [
     "LIVE_STATUSES",
+    "START_SORT_KEY",
     "Appointment",
     "AppointmentHistory",
     "AppointmentProcedure",

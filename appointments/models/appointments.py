@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Cast, Coalesce
 
 from scheduling.models import (
     Definition,
@@ -28,6 +30,10 @@ class AppointmentStatus(models.TextChoices):
     UNSCHEDULED = "unscheduled", "Unscheduled"
     PINBOARD = "pinboard", "Pinboard"
 
+
+#: ``start_at`` as the cursor list sorts it: appointments without a time after all others
+#: (and first, descending). The (org, key, uuid) index serves every cursor page.
+START_SORT_KEY = Coalesce("start_at", Cast(Value("infinity"), models.DateTimeField()))
 
 #: Statuses that hold their slot in the chair; the others hold no time.
 LIVE_STATUSES = frozenset(
@@ -109,7 +115,7 @@ class Appointment(VersionedModel):
             models.Index(fields=["org", "location", "start_at"], name="appt_org_location_start"),
             models.Index(fields=["org", "patient", "start_at"], name="appt_org_patient_start"),
             # Keyset pagination of /appointments/cursor on each sort field, then public id.
-            models.Index(fields=["org", "start_at", "uuid"], name="appt_org_start_uuid"),
+            models.Index(F("org"), START_SORT_KEY, F("uuid"), name="appt_org_start_key_uuid"),
             models.Index(fields=["org", "created_at", "uuid"], name="appt_org_created_uuid"),
             models.Index(fields=["org", "updated_at", "uuid"], name="appt_org_updated_uuid"),
             models.Index(fields=["org", "status", "uuid"], name="appt_org_status_uuid"),

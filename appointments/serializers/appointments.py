@@ -20,6 +20,7 @@ from appointments.models import (
 from appointments.services.bulk import ROW_STATUSES
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
 from scheduling.api.serializers import (
+    AnnotatedRefField,
     BaseVersionSerializer,
     LocalTimeField,
     MoneyField,
@@ -73,13 +74,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
     datetime_ask_to_arrive = serializers.DateTimeField(
         source="ask_to_arrive_at", read_only=True, allow_null=True
     )
-    confirmation_status = RefSerializer(read_only=True, allow_null=True)
-    confirmation_status_label = serializers.CharField(
-        source="confirmation_status.name", read_only=True, allow_null=True, default=None
+    confirmation_status = AnnotatedRefField()
+    confirmation_status_label = serializers.SerializerMethodField(
+        help_text="Name of the confirmation status."
     )
-    flow_status = RefSerializer(read_only=True, allow_null=True)
-    cancel_reason = RefSerializer(read_only=True, allow_null=True)
-    broken_reason = RefSerializer(read_only=True, allow_null=True)
+    flow_status = AnnotatedRefField()
+    cancel_reason = AnnotatedRefField()
+    broken_reason = AnnotatedRefField()
     recall = serializers.SerializerMethodField(
         help_text="The recall this appointment fulfils (set by the Recalls section)."
     )
@@ -150,6 +151,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
         if obj.start_at is None:
             return None
         return to_local(obj.start_at, obj.location.timezone).date().isoformat()
+
+    def get_confirmation_status_label(self, obj) -> str | None:
+        ref = self.fields["confirmation_status"].get_attribute(obj)
+        return ref["name"] if ref else None
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_recall(self, obj):

@@ -12,7 +12,6 @@ import, and nothing is kept.
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from appointments import selectors
 from appointments.filters import AppointmentCursorFilterSet, AppointmentFilterSet
 from appointments.models import (
+    START_SORT_KEY,
     Appointment,
     AppointmentHistory,
     AppointmentProcedure,
@@ -88,7 +89,7 @@ CURSOR = KeysetPagination(
         "status": "status",
     },
     default_sort="start_time",
-    nullable=frozenset({"start_at"}),
+    keys={"start_at": START_SORT_KEY},
 )
 
 
@@ -427,7 +428,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(detail=False, methods=["get"])
     def cursor(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        paginator = KeysetPagination(CURSOR.sort_fields, CURSOR.default_sort, CURSOR.nullable)
+        paginator = KeysetPagination(CURSOR.sort_fields, CURSOR.default_sort, CURSOR.keys)
         rows = paginator.paginate(queryset, request)
         return Response(
             {

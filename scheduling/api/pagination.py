@@ -98,20 +98,24 @@ class PagePagination(BasePagination):
 
 
 class KeysetPagination:
-    """Cursor pages on (sort field, public id): ``?first=&after=&sort_by=&sort_dir=``.
+    """Cursor pages on (sort key, public id): ``?first=&after=&sort_by=&sort_dir=``.
 
     The cursor is opaque (base64 of the last row's sort value and public ``uuid``, with the
-    sort it belongs to; the internal primary key never leaves the database); the next page
-    is ``WHERE (field, uuid) > (value, uuid)`` on an index ``(org, field, uuid)``, so page
-    1,000 costs what page 1 costs, and rows inserted meanwhile are neither skipped before
-    the cursor nor seen twice. NULLs sort last ascending and first descending
-    (PostgreSQL's defaults, so one btree index serves both directions).
+    sort it belongs to; the internal primary key never leaves the database). The next page
+    is ``key >= value AND (key > value OR uuid > u)``: one index range scan on
+    ``(org, key, uuid)`` that starts at the cursor, so page 1,000 costs what page 1 costs,
+    in one query, and rows inserted meanwhile are neither skipped before the cursor nor
+    seen twice.
+
+    ``keys`` maps a nullable field to a NULL-free sort expression the model indexes (e.g.
+    ``COALESCE(start_at, 'infinity')``: rows without a value sort last ascending and first
+    descending); other fields sort as they are.
     """
 
-    def __init__(self, sort_fields: dict[str, str], default_sort: str, nullable=frozenset()):
+    def __init__(self, sort_fields: dict[str, str], default_sort: str, keys=None):
         self.sort_fields = sort_fields  # API name → model field
         self.default_sort = default_sort
-        self.nullable = nullable  # model fields that may be NULL
+        self.keys = keys or {}  # model field → NULL-free sort expression
 
     def parse(self, request) -> None:
         errors: dict = {}
@@ -142,6 +146,8 @@ class KeysetPagination:
             sort_by, sort_dir, value, tiebreak = data["s"], data["d"], data["v"], UUID(data["i"])
             if value is not None:
                 value = self._parse_value(value)
+            elif self.field not in self.keys:
+                raise ValueError
         except (
             ValueError,
             KeyError,
@@ -179,34 +185,28 @@ class KeysetPagination:
         raw = json.dumps({"s": self.sort_by, "d": self.sort_dir, "v": value, "i": str(row.uuid)})
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
 
-    def _after(self, queryset):
-        if self.after is None:
-            return queryset
-        value, tiebreak = self.after
-        field, nullable = self.field, self.field in self.nullable
-        if self.sort_dir == "asc":
-            if value is None:
-                return queryset.filter(**{f"{field}__isnull": True, "uuid__gt": tiebreak})
-            condition = Q(**{f"{field}__gt": value}) | Q(**{field: value, "uuid__gt": tiebreak})
-            if nullable:
-                condition |= Q(**{f"{field}__isnull": True})
-        else:
-            if value is None:
-                condition = Q(**{f"{field}__isnull": True, "uuid__lt": tiebreak}) | Q(
-                    **{f"{field}__isnull": False}
-                )
-            else:
-                condition = Q(**{f"{field}__lt": value}) | Q(**{field: value, "uuid__lt": tiebreak})
-        return queryset.filter(condition)
+    def _rows(self, queryset, limit: int) -> list:
+        key_expression = self.keys.get(self.field)
+        key = "_sort_key" if key_expression is not None else self.field
+        if key_expression is not None:
+            queryset = queryset.alias(_sort_key=key_expression)
+        asc = self.sort_dir == "asc"
+        if self.after is not None:
+            value, tiebreak = self.after
+            if value is None:  # a row without a value: its place in the key order
+                value = key_expression.get_source_expressions()[-1]  # COALESCE(field, v)
+            beyond, at_least = ("gt", "gte") if asc else ("lt", "lte")
+            queryset = queryset.filter(
+                Q(**{f"{key}__{at_least}": value}),
+                Q(**{f"{key}__{beyond}": value}) | Q(**{f"uuid__{beyond}": tiebreak}),
+            )
+        ordering = [F(key).asc(), F("uuid").asc()] if asc else [F(key).desc(), F("uuid").desc()]
+        return list(queryset.order_by(*ordering)[:limit])
 
     def paginate(self, queryset, request) -> list:
         """The page's rows; sets ``end_cursor`` and ``has_next_page``."""
         self.parse(request)
-        if self.sort_dir == "asc":
-            ordering = [F(self.field).asc(nulls_last=True), F("uuid").asc()]
-        else:
-            ordering = [F(self.field).desc(nulls_first=True), F("uuid").desc()]
-        rows = list(self._after(queryset).order_by(*ordering)[: self.first + 1])
+        rows = self._rows(queryset, self.first + 1)
         self.has_next_page = len(rows) > self.first
         rows = rows[: self.first]
         self.end_cursor = self._encode(rows[-1]) if rows else None
