@@ -207,6 +207,7 @@ def _hold_slot(appointment: Appointment, *, allow_overlap: bool) -> None:
             end=appointment.end_at,
             appointment_type_id=appointment.appointment_type_id,
             exclude_appointment_id=appointment.pk,
+            timezone=appointment.location.timezone,
         ),
         allow_overlap=allow_overlap,
     )

@@ -60,6 +60,7 @@ class Slot:
     end: datetime
     appointment_type_id: int | None = None
     exclude_appointment_id: int | None = None
+    timezone: str = "UTC"  # the location's, for messages in the front desk's wall time
 
 
 @dataclass
@@ -104,17 +105,21 @@ class Conflicts:
 class SchedulingConflict(Conflict):
     """409: the slot is taken (``APPOINTMENT_OVERLAP``) or blocked (``BLOCKED_TIME_CONFLICT``)."""
 
-    def __init__(self, conflicts: Conflicts):
+    def __init__(self, conflicts: Conflicts, tz_name: str = "UTC"):
         codes = conflicts.blocking_codes
+
+        def span(start: datetime, end: datetime) -> str:
+            return f"{to_local(start, tz_name):%Y-%m-%d %H:%M}–{to_local(end, tz_name):%H:%M}"
+
         if BLOCKED_TIME_CONFLICT in codes:
             names = ", ".join(
-                f"{b.blockout_type.name} {_span(b.start_at, b.end_at)}"
+                f"{b.blockout_type.name} {span(b.start_at, b.end_at)}"
                 for b in conflicts.blocking_blockouts
             )
             detail = f"The time is blocked: {names}."
         else:
             detail = "The operatory is booked at that time: " + ", ".join(
-                f"{a.patient.name} {_span(a.start_at, a.end_at)}" for a in conflicts.appointments
+                f"{a.patient.name} {span(a.start_at, a.end_at)}" for a in conflicts.appointments
             )
             detail += ". Send allow_overlap to book anyway."
         super().__init__(
@@ -123,10 +128,6 @@ class SchedulingConflict(Conflict):
             conflicts=conflicts.as_payload(),
             reason_codes=codes,
         )
-
-
-def _span(start: datetime, end: datetime) -> str:
-    return f"{start:%Y-%m-%dT%H:%MZ}–{end:%H:%MZ}"
 
 
 def lock_operatories(operatory_ids: Iterable[int]) -> None:
@@ -255,7 +256,7 @@ def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
         ),
     )
     if conflicts.blocking_codes:
-        raise SchedulingConflict(conflicts)
+        raise SchedulingConflict(conflicts, slot.timezone)
     return conflicts
 
 

@@ -166,6 +166,8 @@ class TestConflicts:
         assert body["code"] == "APPOINTMENT_OVERLAP"
         assert body["reason_codes"] == ["APPOINTMENT_OVERLAP"]
         assert [a["id"] for a in body["conflicts"]["appointments"]] == [booked["id"]]
+        # The message speaks the front desk's wall time at the location.
+        assert "Ada Lovelace 2030-03-04 09:00–10:00" in body["detail"]
         assert Appointment.objects.count() == 1
 
     def test_back_to_back_is_fine(self, booked, book):
