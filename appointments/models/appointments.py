@@ -108,7 +108,8 @@ class Appointment(VersionedModel):
     )
 
     class Meta(VersionedModel.Meta):
-        ordering = ["start_at", "id"]
+        # By time, the ones without a time last, as the index of the cursor list serves it.
+        ordering = [START_SORT_KEY.asc(), "uuid"]
         indexes = [
             # The conflict engine: live appointments of one chair around an interval.
             models.Index(fields=["org", "operatory", "start_at"], name="appt_org_operatory_start"),

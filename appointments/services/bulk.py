@@ -120,8 +120,7 @@ def import_row(request, index: int, row: Any, *, actor, serializer_class) -> Row
             result.errors = error_items(serializer.errors, loc)
             return result
         data = dict(serializer.validated_data)
-        with transaction.atomic():
-            status, appointment = _write_row(request, data, actor)
+        status, appointment = _write_row(request, data, actor)  # one transaction per row
         result.status, result.id = status, appointment.uuid
     except DjangoValidationError as exc:
         result.code = "VALIDATION_ERROR"

@@ -428,7 +428,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(detail=False, methods=["get"])
     def cursor(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        paginator = KeysetPagination(CURSOR.sort_fields, CURSOR.default_sort, CURSOR.keys)
+        paginator = CURSOR.for_request()
         rows = paginator.paginate(queryset, request)
         return Response(
             {

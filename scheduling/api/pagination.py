@@ -117,6 +117,10 @@ class KeysetPagination:
         self.default_sort = default_sort
         self.keys = keys or {}  # model field → NULL-free sort expression
 
+    def for_request(self) -> KeysetPagination:
+        """A fresh paginator with this configuration (a paginator holds one request's state)."""
+        return KeysetPagination(self.sort_fields, self.default_sort, self.keys)
+
     def parse(self, request) -> None:
         errors: dict = {}
         params = request.query_params

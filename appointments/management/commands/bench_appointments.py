@@ -45,7 +45,6 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from appointments.views.appointments import CURSOR
-from scheduling.api.pagination import KeysetPagination
 from scheduling.demo import seed_demo
 from scheduling.models import Operatory, Organization, Patient, ProcedureCode, Provider
 from scheduling.timezones import to_utc
@@ -507,7 +506,7 @@ class Bench:
         params["first"] = str(CURSOR_PAGE_SIZE)
         if after:
             params["after"] = after
-        paginator = KeysetPagination(CURSOR.sort_fields, CURSOR.default_sort, CURSOR.nullable)
+        paginator = CURSOR.for_request()
         rows = paginator.paginate(queryset, SimpleNamespace(query_params=params))
         return rows, paginator.page_info()["end_cursor"]
 
