@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, Func
 
 
@@ -79,3 +80,20 @@ def earliest_start(start: datetime, max_length: timedelta) -> datetime:
         return start - max_length
     except OverflowError:  # the first day of the calendar
         return datetime.min.replace(tzinfo=UTC)
+
+
+def field_instant(local_date: date, wall_time: time, tz_name: str, field: str) -> datetime:
+    """``to_utc`` for a request's field: a wall time in a DST gap is a 422 on ``field``
+    (``dst_gap``), a date at the edge of the calendar a 422 on ``schedule_date``."""
+    try:
+        return to_utc(local_date, wall_time, tz_name)
+    except NonexistentLocalTime as exc:
+        raise ValidationError({field: ValidationError(str(exc), code="dst_gap")}) from exc
+    except OverflowError as exc:  # an instant before year 1 or after 9999 in UTC
+        raise ValidationError(
+            {
+                "schedule_date": ValidationError(
+                    "The date is out of the supported range.", code="date_out_of_range"
+                )
+            }
+        ) from exc

@@ -46,7 +46,7 @@ from scheduling.models import (
     Provider,
 )
 from scheduling.services import unique_violations, versioned_update
-from scheduling.timezones import NonexistentLocalTime, to_local, to_utc
+from scheduling.timezones import field_instant, to_local
 
 S = AppointmentStatus
 
@@ -84,18 +84,7 @@ class WallTimes:
 
 
 def _instant(location: Location, day: date, wall: time, field: str) -> datetime:
-    try:
-        return to_utc(day, wall, location.timezone)
-    except NonexistentLocalTime as exc:
-        raise ValidationError({field: ValidationError(str(exc), code="dst_gap")}) from exc
-    except OverflowError as exc:  # a date at the edge of the calendar (year 1 or 9999)
-        raise ValidationError(
-            {
-                "schedule_date": ValidationError(
-                    "The date is out of range.", code="date_out_of_range"
-                )
-            }
-        ) from exc
+    return field_instant(day, wall, location.timezone, field)
 
 
 def local_interval(

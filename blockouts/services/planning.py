@@ -19,7 +19,7 @@ from django.db import connection
 from blockouts.coverage import coverage_warnings
 from blockouts.models import Blockout, BlockoutStatus, BlockoutType, BlockoutTypeStatus
 from scheduling.models import Location, Operatory, Organization
-from scheduling.timezones import NonexistentLocalTime, to_utc
+from scheduling.timezones import field_instant
 
 #: Advisory-lock namespace of blockout writes per location ("BL").
 LOCATION_LOCK_NAMESPACE = 0x424C
@@ -86,15 +86,10 @@ def instants(
     schedule_date: date, start_time: time, end_time: time, tz_name: str
 ) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC; a wall time in a DST gap is a 422 on its field."""
-    converted = []
-    for field_name, wall_time in (("start_time", start_time), ("end_time", end_time)):
-        try:
-            converted.append(to_utc(schedule_date, wall_time, tz_name))
-        except NonexistentLocalTime as exc:
-            raise field_error(field_name, str(exc), "dst_gap") from exc
-        except OverflowError as exc:  # an instant before year 1 or after 9999 in UTC
-            raise out_of_range("schedule_date") from exc
-    return converted[0], converted[1]
+    return (
+        field_instant(schedule_date, start_time, tz_name, "start_time"),
+        field_instant(schedule_date, end_time, tz_name, "end_time"),
+    )
 
 
 def describe(
