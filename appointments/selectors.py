@@ -159,9 +159,13 @@ class FrequencyCheck:
 
 
 def procedure_frequency(
-    *, patient: Patient, code: ProcedureCode, today: date | None = None
+    *, patient: Patient, code: ProcedureCode, access: Access, today: date | None = None
 ) -> FrequencyCheck:
-    """When the patient last had ``code`` completed (the appointment's local date)."""
+    """When the patient last had ``code`` completed (the appointment's local date).
+
+    Every location counts (a frequency limit does not care where it was done), but the
+    appointment itself is named only if the caller may see its location.
+    """
     done = (
         AppointmentProcedure.objects.filter(
             org=patient.org_id,
@@ -179,7 +183,14 @@ def procedure_frequency(
     tz = done.appointment.location.timezone
     performed = to_local(done.performed_at, tz).date()
     today = today or to_local(timezone.now(), tz).date()
-    return FrequencyCheck(code.code, patient, performed, (today - performed).days, done.appointment)
+    visible = access.can_access_location(done.appointment.location_id)
+    return FrequencyCheck(
+        code.code,
+        patient,
+        performed,
+        (today - performed).days,
+        done.appointment if visible else None,
+    )
 
 
 def counts_by_location(

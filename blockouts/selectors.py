@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 
@@ -10,11 +10,6 @@ from blockouts.models import Blockout, BlockoutStatus, BlockoutTemplate
 from scheduling.api.access import Access
 from scheduling.models import Organization
 from scheduling.timezones import earliest_start
-
-#: A blockout lies within one local day, which lasts at most 25 hours (a fall-back day).
-#: Bounding ``start_at`` below lets the (org, location, start_at) index serve the overlap
-#: query as one range scan.
-MAX_BLOCKOUT_LENGTH = timedelta(hours=25)
 
 
 def blockouts_overlapping(
@@ -33,7 +28,7 @@ def blockouts_overlapping(
     ``id``, with ``blockout_type`` and ``operatory`` loaded: the conflict engine treats
     those whose type ``is_no_schedule`` as blocking, the others as information.
     """
-    earliest = earliest_start(start, MAX_BLOCKOUT_LENGTH)
+    earliest = earliest_start(start)  # a blockout lies within one local day
     operatory = Q(operatory__isnull=True)
     if operatory_id is not None:
         operatory |= Q(operatory_id=operatory_id)

@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, Func
 
+#: The longest a local day lasts in real time (25 h on a fall-back day; 26 h bounds the
+#: zones that once shifted by two hours). Nothing scheduled within a day lasts longer,
+#: which bounds every overlap query below (see ``earliest_start``).
+MAX_LOCAL_DAY = timedelta(hours=26)
+
 
 class NonexistentLocalTime(ValueError):
     """The wall time falls in a daylight-saving gap at the location."""
@@ -54,10 +59,13 @@ def local_day_bounds(local_date: date, tz_name: str) -> tuple[datetime, datetime
 def day_start(local_date: date, tz_name: str) -> datetime:
     """The first instant of a local day (midnight, or the first wall time after a gap)."""
     tz = zone(tz_name)
-    midnight = datetime.combine(local_date, time(0), tzinfo=tz)
-    instant = midnight.astimezone(UTC)
-    if instant.astimezone(tz).date() != local_date:  # midnight skipped: day starts later
-        instant = datetime.combine(local_date, time(1), tzinfo=tz).astimezone(UTC)
+    try:
+        midnight = datetime.combine(local_date, time(0), tzinfo=tz)
+        instant = midnight.astimezone(UTC)
+        if instant.astimezone(tz).date() != local_date:  # midnight skipped: starts later
+            instant = datetime.combine(local_date, time(1), tzinfo=tz).astimezone(UTC)
+    except OverflowError:  # a day at the edge of the calendar: clamp to its end
+        return (datetime.min if local_date.year == 1 else datetime.max).replace(tzinfo=UTC)
     return instant
 
 
@@ -73,7 +81,7 @@ class LocalDayStart(Func):
     output_field = DateTimeField()
 
 
-def earliest_start(start: datetime, max_length: timedelta) -> datetime:
+def earliest_start(start: datetime, max_length: timedelta = MAX_LOCAL_DAY) -> datetime:
     """The earliest start of an interval of at most ``max_length`` that overlaps one
     starting at ``start`` (bounds overlap queries so an index range serves them)."""
     try:

@@ -99,7 +99,10 @@ def local_interval(
     if wall.end_time is not None:
         end_wall = datetime.combine(wall.schedule_date, wall.end_time)
     elif duration_minutes:
-        end_wall = start_wall + timedelta(minutes=duration_minutes)
+        try:
+            end_wall = start_wall + timedelta(minutes=duration_minutes)
+        except OverflowError:  # past the last day of the calendar: not the same day
+            end_wall = start_wall
     else:
         raise ValidationError(
             {"end_time": ValidationError("Give end_time or an appointment type.", code="required")}
@@ -115,6 +118,14 @@ def local_interval(
     start = _instant(location, wall.schedule_date, start_wall.time(), "start_time")
     end = _instant(location, wall.schedule_date, end_wall.time(), "end_time")
     return start, end
+
+
+def _set_interval(appointment: Appointment, start: datetime, end: datetime) -> None:
+    """Give the appointment a new interval; the arrival time keeps its lead on the start."""
+    if appointment.ask_to_arrive_at is not None and appointment.start_at is not None:
+        lead = appointment.start_at - appointment.ask_to_arrive_at
+        appointment.ask_to_arrive_at = start - lead
+    appointment.start_at, appointment.end_at = start, end
 
 
 def local_wall_times(appointment: Appointment) -> WallTimes | None:
@@ -223,6 +234,7 @@ def _type_procedures(appointment: Appointment) -> list[AppointmentProcedure]:
     appointment_type = appointment.appointment_type
     if appointment_type is None or not appointment_type.procedure_codes_to_add:
         return []
+    done = appointment.status == S.COMPLETE
     codes = {
         code.code: code
         for code in ProcedureCode.objects.filter(
@@ -236,6 +248,9 @@ def _type_procedures(appointment: Appointment) -> list[AppointmentProcedure]:
             procedure_code=codes[code],
             fee=codes[code].default_fee,
             item_order=order,
+            # An appointment created complete (an import of history) did its procedures.
+            status=ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
+            completed_at=timezone.now() if done else None,
         )
         for order, code in enumerate(appointment_type.procedure_codes_to_add)
         if code in codes
@@ -289,6 +304,7 @@ def appointment_create(
     **fields,
 ) -> Appointment:
     """Book an appointment; a live one takes its chair or fails with 409."""
+    providers, tags = list(providers), list(tags)
     appointment = Appointment(org=org, location=location, patient=patient, **fields)
     check_operatory_location(location, appointment.operatory)
     _check_type(location, appointment.appointment_type)
@@ -311,12 +327,11 @@ def appointment_create(
         _link_providers(appointment, providers)
         _set_tags(appointment, tags, replace=False)
         AppointmentProcedure.objects.bulk_create(_type_procedures(appointment))
-        history.record(
-            appointment,
-            action,
-            actor=actor,
-            changes=history.diff({}, history.snapshot(appointment)),
-        )
+        changes = history.diff({}, history.snapshot(appointment))
+        for name, related in (("providers", providers), ("tags", tags)):
+            if related:
+                changes[name] = {"old": None, "new": [str(obj.uuid) for obj in related]}
+        history.record(appointment, action, actor=actor, changes=changes)
     return appointment
 
 
@@ -354,8 +369,11 @@ def _retime(appointment: Appointment, times: dict, *, keep_duration: bool) -> No
         end = None if "start_time" in times else current.end_time
     if end is None and duration is None and appointment.appointment_type_id:
         duration = appointment.appointment_type.duration_minutes
-    appointment.start_at, appointment.end_at = local_interval(
-        appointment.location, WallTimes(day, start, end), duration_minutes=duration
+    _set_interval(
+        appointment,
+        *local_interval(
+            appointment.location, WallTimes(day, start, end), duration_minutes=duration
+        ),
     )
 
 
@@ -513,7 +531,7 @@ def _put_in_slot(
         appointment.operatory = operatory
     if status is not None:
         appointment.status = status
-    appointment.start_at, appointment.end_at = local_interval(appointment.location, wall)
+    _set_interval(appointment, *local_interval(appointment.location, wall))
     with transaction.atomic():
         return _write(
             appointment,
@@ -619,6 +637,7 @@ def appointment_place(
         raise InvalidTransition(
             f"Only pinboard appointments are placed; this one is {appointment.status}.",
             current_status=appointment.status,
+            allowed=sorted(TRANSITIONS[appointment.status]),
         )
     return _put_in_slot(
         appointment,
@@ -840,6 +859,21 @@ def providers_replace(
                 raise serializers.ValidationError(
                     {"providers": {order: serializers.as_serializer_error(error)}}
                 ) from error
+            if start < appointment.start_at or end > appointment.end_at:
+                raise serializers.ValidationError(
+                    {
+                        "providers": {
+                            order: {
+                                "start_time": [
+                                    serializers.ErrorDetail(
+                                        "A provider's time lies within the appointment's.",
+                                        code="outside_appointment",
+                                    )
+                                ]
+                            }
+                        }
+                    }
+                )
         links.append(
             AppointmentProvider(
                 org_id=appointment.org_id,

@@ -12,22 +12,25 @@ import, and nothing is kept.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DatabaseError, DataError, transaction
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 
 from appointments.models import Appointment, HistoryAction
 from appointments.services.appointments import appointment_create, appointment_update
-from appointments.services.conflicts import SchedulingConflict
+from appointments.services.conflicts import SchedulingConflict, rehearsal
 from scheduling.api.exceptions import CODES, error_items
 from scheduling.api.relations import ResolutionCache
 from scheduling.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
 
 ROW_STATUSES = ("created", "updated", "validated", "skipped", "failed")
 CREATED, UPDATED, VALIDATED, SKIPPED, FAILED = ROW_STATUSES
@@ -135,20 +138,28 @@ def import_row(request, index: int, row: Any, *, actor, serializer_class) -> Row
     except exceptions.APIException as exc:  # 404 / 403 of a referenced id
         result.code = CODES.get(type(exc), "ERROR")
         result.errors = [{"loc": loc, "msg": str(exc.detail), "type": result.code}]
+    except DatabaseError as exc:  # a value or race the checks missed: this row fails alone
+        logger.warning("bulk row %s failed in the database", index, exc_info=exc)
+        result.code = "VALIDATION_ERROR" if isinstance(exc, DataError) else "CONFLICT"
+        message = "A value is out of range." if isinstance(exc, DataError) else str(exc).strip()
+        result.errors = [{"loc": loc, "msg": message.splitlines()[0], "type": result.code}]
     return result
 
 
 def bulk_import(
-    request, rows: Iterable[Any], *, dry_run: bool, actor, serializer_class, start: int = 0
+    request, rows: Iterable[Any], *, dry_run: bool, actor, serializer_class
 ) -> BulkResult:
-    """Import ``rows`` one by one; ``start`` offsets the reported indexes (chunked files)."""
+    """Import ``rows`` one by one (see the module's docstring)."""
     result = BulkResult(dry_run=dry_run)
     # Rows name the same locations, chairs, patients and types again and again.
     request.resolution_cache = ResolutionCache()
     # A real import commits row by row, so each row's chair lock is released at once; only
     # a dry run is one transaction (rolled back), so that rows see the rows before them.
-    with transaction.atomic() if dry_run else contextlib.nullcontext():
-        for index, row in enumerate(rows, start=start):
+    with (
+        transaction.atomic() if dry_run else contextlib.nullcontext(),
+        rehearsal() if dry_run else contextlib.nullcontext(),
+    ):
+        for index, row in enumerate(rows):
             result.results.append(
                 import_row(request, index, row, actor=actor, serializer_class=serializer_class)
             )

@@ -21,11 +21,12 @@ lock until it commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import connection
 from django.db.models import Q
 
 from appointments.models import (
@@ -36,17 +37,12 @@ from appointments.models import (
 )
 from blockouts.selectors import blockouts_overlapping
 from scheduling.exceptions import Conflict
+from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, xact_lock
 from scheduling.timezones import earliest_start, to_local
 
 APPOINTMENT_OVERLAP = "APPOINTMENT_OVERLAP"
 PROVIDER_OVERLAP = "PROVIDER_OVERLAP"
 BLOCKED_TIME_CONFLICT = "BLOCKED_TIME_CONFLICT"
-
-#: Advisory-lock namespace of operatories (first key of ``pg_advisory_xact_lock(int, int)``).
-OPERATORY_LOCK_NAMESPACE = 0x4F50  # "OP"
-#: No appointment is longer than a day, so overlaps start less than a day before ``end``;
-#: the bound lets the (org, operatory, start_at) index serve the overlap query.
-MAX_APPOINTMENT_LENGTH = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -124,32 +120,42 @@ class SchedulingConflict(Conflict):
             detail += ". Send allow_overlap to book anyway."
         super().__init__(
             detail,
-            code=codes[-1] if codes else APPOINTMENT_OVERLAP,
+            # A blocked time cannot be overridden; an overlap can (allow_overlap).
+            code=BLOCKED_TIME_CONFLICT if BLOCKED_TIME_CONFLICT in codes else APPOINTMENT_OVERLAP,
             conflicts=conflicts.as_payload(),
             reason_codes=codes,
         )
 
 
-def lock_operatories(operatory_ids: Iterable[int]) -> None:
-    """Serialize bookings per chair until the current transaction ends.
+_rehearsal: ContextVar[bool] = ContextVar("booking_rehearsal", default=False)
 
-    Locks are taken in id order so two writers touching two chairs cannot deadlock.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("lock_operatories must run inside the writing transaction")
-    with connection.cursor() as cursor:
-        for operatory_id in sorted(set(operatory_ids)):
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                [OPERATORY_LOCK_NAMESPACE, operatory_id % 2**31],
-            )
+
+@contextmanager
+def rehearsal() -> Iterator[None]:
+    """Bookings inside are rolled back (a dry run): they check but take no locks, so a
+    rehearsal never makes real bookings wait, nor deadlocks with another one."""
+    token = _rehearsal.set(True)
+    try:
+        yield
+    finally:
+        _rehearsal.reset(token)
+
+
+def lock_slot(slot: Slot) -> None:
+    """Serialize bookings of the slot's chair until the current transaction ends, and hold
+    off new blockouts at its location meanwhile (their lock, taken shared: bookings of other
+    chairs do not wait)."""
+    if _rehearsal.get():
+        return
+    xact_lock(LOCATION_BLOCKOUTS, [slot.location_id], shared=True)
+    xact_lock(OPERATORY_BOOKINGS, [slot.operatory_id])
 
 
 def _overlapping(queryset, start: datetime, end: datetime):
     return queryset.filter(
         start_at__lt=end,
         end_at__gt=start,
-        start_at__gt=earliest_start(start, MAX_APPOINTMENT_LENGTH),
+        start_at__gt=earliest_start(start),
     )
 
 
@@ -192,8 +198,13 @@ def overlapping_appointments(slot: Slot) -> list[Appointment]:
     return [a for a in found if a.appointment_type_id not in allowed]
 
 
-def provider_overlaps(slot: Slot, provider_ids: Iterable[int]) -> list[ProviderOverlap]:
-    """Other live appointments, in any chair, that book one of ``provider_ids`` meanwhile."""
+def provider_overlaps(
+    slot: Slot, provider_ids: Iterable[int], location_ids: frozenset[int] | None = None
+) -> list[ProviderOverlap]:
+    """Other live appointments, in any chair, that book one of ``provider_ids`` meanwhile.
+
+    ``location_ids`` limits them to the locations a caller may see (None: every one).
+    """
     provider_ids = list(provider_ids)
     if not provider_ids:
         return []
@@ -204,7 +215,7 @@ def provider_overlaps(slot: Slot, provider_ids: Iterable[int]) -> list[ProviderO
             appointment__status__in=LIVE_STATUSES,
             appointment__start_at__lt=slot.end,
             appointment__end_at__gt=slot.start,
-            appointment__start_at__gt=earliest_start(slot.start, MAX_APPOINTMENT_LENGTH),
+            appointment__start_at__gt=earliest_start(slot.start),
         )
         .select_related(
             "provider",
@@ -216,13 +227,24 @@ def provider_overlaps(slot: Slot, provider_ids: Iterable[int]) -> list[ProviderO
     )
     if slot.exclude_appointment_id is not None:
         links = links.exclude(appointment_id=slot.exclude_appointment_id)
+    if location_ids is not None:
+        links = links.filter(appointment__location__in=location_ids)
     return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
 
 
-def find_conflicts(slot: Slot, *, provider_ids: Iterable[int] = ()) -> Conflicts:
-    """Everything the slot collides with, without locking or writing (a preview)."""
+def find_conflicts(
+    slot: Slot,
+    *,
+    provider_ids: Iterable[int] = (),
+    location_ids: frozenset[int] | None = None,
+    appointments: bool = True,
+) -> Conflicts:
+    """Everything the slot collides with, without locking or writing (a preview).
+
+    ``appointments=False`` leaves overlapping appointments out (``allow_overlap``).
+    """
     return Conflicts(
-        appointments=overlapping_appointments(slot),
+        appointments=overlapping_appointments(slot) if appointments else [],
         blockouts=list(
             blockouts_overlapping(
                 org=slot.org_id,
@@ -232,29 +254,19 @@ def find_conflicts(slot: Slot, *, provider_ids: Iterable[int] = ()) -> Conflicts
                 end=slot.end,
             )
         ),
-        providers=provider_overlaps(slot, provider_ids),
+        providers=provider_overlaps(slot, provider_ids, location_ids),
     )
 
 
 def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
     """Lock the chair, then refuse the slot if it is taken or blocked (409).
 
-    Call inside the transaction that writes the appointment: the lock is held until that
-    transaction commits, so no other booking of the chair can slip in between.
+    Call inside the transaction that writes the appointment: the locks are held until
+    that transaction commits, so no other booking of the chair, and no new blockout at
+    the location, can slip in between.
     """
-    lock_operatories([slot.operatory_id])
-    conflicts = Conflicts(
-        appointments=[] if allow_overlap else overlapping_appointments(slot),
-        blockouts=list(
-            blockouts_overlapping(
-                org=slot.org_id,
-                location_id=slot.location_id,
-                operatory_id=slot.operatory_id,
-                start=slot.start,
-                end=slot.end,
-            )
-        ),
-    )
+    lock_slot(slot)
+    conflicts = find_conflicts(slot, appointments=not allow_overlap)
     if conflicts.blocking_codes:
         raise SchedulingConflict(conflicts, slot.timezone)
     return conflicts

@@ -27,7 +27,7 @@ from appointments.services.conflicts import Slot, find_conflicts
 from scheduling.api.pagination import KeysetPagination
 from scheduling.api.relations import resolve_one
 from scheduling.api.serializers import BaseVersionSerializer, StrictUUIDField
-from scheduling.api.views import OrgViewSet
+from scheduling.api.views import UUID_PATTERN, OrgViewSet
 from scheduling.models import Location, Patient, ProcedureCode, Role
 
 CONFLICT_409 = {409: s.SchedulingConflictErrorSerializer}
@@ -370,7 +370,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(
         detail=True,
         methods=["delete"],
-        url_path=r"procedures/(?P<procedure_uuid>[0-9a-fA-F-]{32,36})",
+        url_path=rf"procedures/(?P<procedure_uuid>{UUID_PATTERN})",
     )
     def remove_procedure(self, request, *args, procedure_uuid=None, **kwargs):
         appointment = self.get_object()
@@ -498,7 +498,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         ).first()
         if code is None:
             raise NotFound(f"Procedure code {query['procedure_code']} not found.")
-        check = selectors.procedure_frequency(patient=patient, code=code)
+        check = selectors.procedure_frequency(patient=patient, code=code, access=request.access)
         return Response(s.FrequencyCheckSerializer(check).data)
 
     @extend_schema(
@@ -515,6 +515,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         excluded = None
         if data.get("exclude_appointment_uuid"):
             excluded = self.get_queryset().filter(uuid=data["exclude_appointment_uuid"]).first()
+            if excluded is None:
+                raise NotFound(f"Appointment {data['exclude_appointment_uuid']} not found.")
         start, end = services.local_interval(
             location,
             services.WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
@@ -536,6 +538,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
                 exclude_appointment_id=getattr(excluded, "pk", None),
             ),
             provider_ids=[p.pk for p in providers or []],
+            location_ids=request.access.location_ids,  # what the caller may see
         )
         return Response(
             s.CheckConflictsResultSerializer(

@@ -14,28 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from blockouts.coverage import coverage_warnings
 from blockouts.models import Blockout, BlockoutStatus, BlockoutType, BlockoutTypeStatus
+from scheduling.locks import LOCATION_BLOCKOUTS, xact_lock
 from scheduling.models import Location, Operatory, Organization
 from scheduling.timezones import field_instant
-
-#: Advisory-lock namespace of blockout writes per location ("BL").
-LOCATION_LOCK_NAMESPACE = 0x424C
 
 #: (blockout type, operatory or None, start, end): what makes two blockouts the same.
 Key = tuple[int, int | None, datetime, datetime]
 
 
 def lock_location_blockouts(location_id: int) -> None:
-    """Serialize blockout writes at a location until the current transaction ends."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("lock_location_blockouts must run inside the writing transaction")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [LOCATION_LOCK_NAMESPACE, location_id % 2**31]
-        )
+    """Serialize blockout writes at a location (and hold off its bookings) until the
+    current transaction ends."""
+    xact_lock(LOCATION_BLOCKOUTS, [location_id])
 
 
 def field_error(field_name: str, message: str, code: str) -> ValidationError:

@@ -20,8 +20,8 @@ from appointments.management.commands import import_appointments
 from appointments.models import Appointment, AppointmentHistory
 from appointments.serializers.appointments import AppointmentCreateSerializer
 from appointments.services import bulk
-from appointments.services.conflicts import OPERATORY_LOCK_NAMESPACE
 from scheduling.api.access import OperatorAccess
+from scheduling.locks import OPERATORY_BOOKINGS
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentTypeFactory,
@@ -477,7 +477,7 @@ class TestLocks:
             with connection.cursor() as cursor:  # this thread's own connection
                 cursor.execute(
                     "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                    [OPERATORY_LOCK_NAMESPACE, chair.pk % 2**31],
+                    [OPERATORY_BOOKINGS, chair.pk % 2**31],
                 )
                 chair_is_free = cursor.fetchone()[0]
         finally:

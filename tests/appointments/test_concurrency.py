@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from appointments.models import Appointment, AppointmentHistory
 from appointments.services import appointments as appointment_services
 from appointments.services import conflicts
+from scheduling.locks import OPERATORY_BOOKINGS, xact_lock
 from scheduling.models import Role
 from scheduling.timezones import to_utc
 from tests.appointments.conftest import DAY
@@ -133,7 +134,7 @@ def test_the_lock_is_per_chair_and_held_until_commit(
     def hold():
         try:
             with transaction.atomic():
-                conflicts.lock_operatories([chair.pk])
+                xact_lock(OPERATORY_BOOKINGS, [chair.pk])
                 holding.set()
                 release.wait(10)
         finally:

@@ -3,9 +3,9 @@
 Rows go through ``appointments.services.bulk.bulk_import`` in chunks of at most 500,
 exactly as ``POST /appointments/bulk`` takes them: each row validated by the create
 serializer and written by the appointment services on its own (conflicts included), so
-one bad row fails alone; a row whose ``external_id`` exists updates it. Each chunk is
-one transaction, like one request. The operator acts for the whole org (every location,
-admin) and history records the writes as "system".
+one bad row fails alone; a row whose ``external_id`` exists updates it. Each row is its
+own transaction (a dry run: each chunk is one, rolled back). The operator acts for the
+whole org (every location, admin) and history records the writes as "system".
 """
 
 from __future__ import annotations
