@@ -4,8 +4,9 @@ from typing import Any
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, AppointmentType
-from appointments.services.appointments import appointment_create, appointment_transition
+from appointments.services.appointments import appointment_create
 from appointments.services.conflicts import SchedulingConflict
+from appointments.services.lifecycle import appointment_transition
 from scheduling.models import Operatory, Organization, Patient, Provider
 
 APPOINTMENT_TYPES = [

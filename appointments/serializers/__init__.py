@@ -3,10 +3,8 @@ from appointments.serializers.appointment_types import (
     AppointmentTypeSerializer,
     AppointmentTypeUpdateSerializer,
 )
-from appointments.serializers.appointments import (
-    AppointmentSerializer,
-    ConflictDetailsSerializer,
-)
+from appointments.serializers.appointments import AppointmentSerializer
+from appointments.serializers.results import ConflictDetailsSerializer
 
 __all__ = [
     "AppointmentSerializer",

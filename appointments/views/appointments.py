@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -21,64 +21,22 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from appointments.serializers import appointments as s
-from appointments.services import appointments as services
+from appointments.serializers import queries as q
+from appointments.serializers import results as r
+from appointments.services import appointments as booking
+from appointments.services import details, lifecycle
 from appointments.services.bulk import bulk_import
 from appointments.services.conflicts import Slot, find_conflicts
+from appointments.services.times import WallTimes, local_interval
 from scheduling.api.pagination import KeysetPagination
 from scheduling.api.relations import resolve_one
-from scheduling.api.serializers import BaseVersionSerializer, StrictUUIDField
 from scheduling.api.views import UUID_PATTERN, OrgViewSet
 from scheduling.models import Location, Patient, ProcedureCode, Role
 
-CONFLICT_409 = {409: s.SchedulingConflictErrorSerializer}
+CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
 
 
 # --- query parameters ----------------------------------------------------------------
-
-
-class FlowStatsQuery(serializers.Serializer):
-    include_open = serializers.BooleanField(
-        required=False, default=True, help_text="Count the open segment up to now."
-    )
-
-
-class BaseVersionQuery(BaseVersionSerializer):
-    pass
-
-
-class PinboardQuery(serializers.Serializer):
-    location_uuid = StrictUUIDField(help_text="The location whose pinboard to list.")
-
-
-class FrequencyQuery(serializers.Serializer):
-    patient_uuid = StrictUUIDField()
-    procedure_code = serializers.CharField(max_length=5, help_text="CDT code, e.g. D0120.")
-
-
-class CountsQuery(serializers.Serializer):
-    date_from = serializers.DateField(help_text="Inclusive local start date.")
-    date_to = serializers.DateField(help_text="Exclusive local end date.")
-    status_set = serializers.ListField(
-        child=serializers.ChoiceField(AppointmentStatus.choices),
-        required=False,
-        help_text="Statuses to count (repeat the parameter); default scheduled.",
-    )
-
-    def validate(self, attrs):
-        if attrs["date_to"] <= attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": "Must be after date_from."})
-        if (attrs["date_to"] - attrs["date_from"]).days > 366:
-            raise serializers.ValidationError({"date_to": "At most 366 days after date_from."})
-        return attrs
-
-
-class CursorQuery(serializers.Serializer):
-    first = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-    after = serializers.CharField(required=False, help_text="end_cursor of the previous page.")
-    sort_by = serializers.ChoiceField(
-        ["start_time", "created_at", "updated_at", "status"], required=False
-    )
-    sort_dir = serializers.ChoiceField(["asc", "desc"], required=False)
 
 
 CURSOR = KeysetPagination(
@@ -163,18 +121,18 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     def create(self, request, *args, **kwargs):
         data = self.validated_input()
-        appointment = services.appointment_create(org=request.org, actor=request.user, **data)
+        appointment = booking.appointment_create(org=request.org, actor=request.user, **data)
         return self.respond(appointment, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         appointment = self.get_object()
         data = self.validated_input()
         return self.respond(
-            services.appointment_update(appointment=appointment, actor=request.user, **data)
+            booking.appointment_update(appointment=appointment, actor=request.user, **data)
         )
 
     def destroy(self, request, *args, **kwargs):
-        services.appointment_delete(appointment=self.get_object(), actor=request.user)
+        booking.appointment_delete(appointment=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -184,7 +142,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def move(self, request, *args, **kwargs):
         appointment = self.get_object()
         return self.respond(
-            services.appointment_move(
+            booking.appointment_move(
                 appointment=appointment, actor=request.user, **self.validated_input()
             )
         )
@@ -197,7 +155,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def place(self, request, *args, **kwargs):
         appointment = self.get_object()
         return self.respond(
-            services.appointment_place(
+            lifecycle.appointment_place(
                 appointment=appointment, actor=request.user, **self.validated_input()
             )
         )
@@ -216,7 +174,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         data = self.validated_input()
         data.pop("auto_generate_claim", None)
         return self.respond(
-            services.appointment_transition(appointment=appointment, actor=request.user, **data)
+            lifecycle.appointment_transition(appointment=appointment, actor=request.user, **data)
         )
 
     @extend_schema(
@@ -226,7 +184,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def cancel(self, request, *args, **kwargs):
         appointment = self.get_object()
         return self.respond(
-            services.appointment_transition(
+            lifecycle.appointment_transition(
                 appointment=appointment,
                 actor=request.user,
                 status=AppointmentStatus.CANCELLED,
@@ -241,7 +199,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def break_(self, request, *args, **kwargs):
         appointment = self.get_object()
         return self.respond(
-            services.appointment_transition(
+            lifecycle.appointment_transition(
                 appointment=appointment,
                 actor=request.user,
                 status=AppointmentStatus.BROKEN,
@@ -257,7 +215,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def pinboard(self, request, *args, **kwargs):
         appointment = self.get_object()
         return self.respond(
-            services.appointment_transition(
+            lifecycle.appointment_transition(
                 appointment=appointment,
                 actor=request.user,
                 status=AppointmentStatus.PINBOARD,
@@ -274,7 +232,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         appointment = self.get_object()
         data = self.validated_input()
         return self.respond(
-            services.appointment_confirm(
+            lifecycle.appointment_confirm(
                 appointment=appointment,
                 actor=request.user,
                 base_version=data["base_version"],
@@ -284,28 +242,28 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     # --- history and patient flow ------------------------------------------------------
 
-    @extend_schema(summary="List appointment history", responses=_page_of(s.HistoryEntrySerializer))
+    @extend_schema(summary="List appointment history", responses=_page_of(r.HistoryEntrySerializer))
     @action(detail=True, methods=["get"])
     def history(self, request, *args, **kwargs):
         appointment = self.get_object()
         entries = AppointmentHistory.objects.filter(
             org=request.org, appointment_uuid=appointment.uuid
         ).order_by("-created_at", "-id")
-        return self._page(entries, s.HistoryEntrySerializer)
+        return self._page(entries, r.HistoryEntrySerializer)
 
     @extend_schema(
         summary="Set patient flow status",
-        responses={200: s.FlowEventSerializer},
+        responses={200: r.FlowEventSerializer},
     )
     @action(detail=True, methods=["post"], url_path="patient-flow-status")
     def patient_flow_status(self, request, *args, **kwargs):
         appointment = self.get_object()
-        event = services.appointment_set_flow_status(
+        event = lifecycle.appointment_set_flow_status(
             appointment=appointment, actor=request.user, **self.validated_input()
         )
-        return Response(s.FlowEventSerializer(event).data)
+        return Response(r.FlowEventSerializer(event).data)
 
-    @extend_schema(summary="List patient flow events", responses=_page_of(s.FlowEventSerializer))
+    @extend_schema(summary="List patient flow events", responses=_page_of(r.FlowEventSerializer))
     @action(detail=True, methods=["get"], url_path="patient-flow-events")
     def patient_flow_events(self, request, *args, **kwargs):
         appointment = self.get_object()
@@ -314,45 +272,45 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
             .select_related("flow_status")
             .order_by("changed_at", "id")
         )
-        return self._page(events, s.FlowEventSerializer)
+        return self._page(events, r.FlowEventSerializer)
 
     @extend_schema(
         summary="Get patient flow stats",
-        parameters=[FlowStatsQuery],
-        responses={200: s.FlowStatsSerializer},
+        parameters=[q.FlowStatsQuery],
+        responses={200: r.FlowStatsSerializer},
     )
     @action(detail=True, methods=["get"], url_path="patient-flow-stats")
     def patient_flow_stats(self, request, *args, **kwargs):
-        query = self.validated_query(FlowStatsQuery)
+        query = self.validated_query(q.FlowStatsQuery)
         appointment = self.get_object()
         stats = selectors.patient_flow_stats(
             appointment, include_open=query["include_open"], now=timezone.now()
         )
-        return Response(s.FlowStatsSerializer(stats).data)
+        return Response(r.FlowStatsSerializer(stats).data)
 
     # --- procedures and providers ------------------------------------------------------
 
     @extend_schema(
         methods=["GET"],
         summary="List appointment procedures",
-        responses=_page_of(s.AppointmentProcedureSerializer),
+        responses=_page_of(r.AppointmentProcedureSerializer),
     )
     @extend_schema(
         methods=["POST"],
         summary="Add procedure to appointment",
-        responses={201: s.AppointmentProcedureSerializer, **CONFLICT_409},
+        responses={201: r.AppointmentProcedureSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["get", "post"])
     def procedures(self, request, *args, **kwargs):
         appointment = self.get_object()
         if request.method == "GET":
-            return self._page(self._procedures(appointment), s.AppointmentProcedureSerializer)
-        procedure = services.procedure_add(
+            return self._page(self._procedures(appointment), r.AppointmentProcedureSerializer)
+        procedure = details.procedure_add(
             appointment=appointment, actor=request.user, **self.validated_input()
         )
         fresh = self._procedures(appointment).get(pk=procedure.pk)
         return Response(
-            s.AppointmentProcedureSerializer(fresh).data, status=status.HTTP_201_CREATED
+            r.AppointmentProcedureSerializer(fresh).data, status=status.HTTP_201_CREATED
         )
 
     def _procedures(self, appointment):
@@ -364,7 +322,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Remove procedure from appointment",
-        parameters=[BaseVersionQuery],
+        parameters=[q.BaseVersionQuery],
         responses={204: None, **CONFLICT_409},
     )
     @action(
@@ -374,11 +332,11 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     )
     def remove_procedure(self, request, *args, procedure_uuid=None, **kwargs):
         appointment = self.get_object()
-        query = self.validated_query(BaseVersionQuery)
+        query = self.validated_query(q.BaseVersionQuery)
         procedure = self._procedures(appointment).filter(uuid=procedure_uuid).first()
         if procedure is None:
             raise NotFound("Procedure not found on this appointment.")
-        services.procedure_remove(
+        details.procedure_remove(
             appointment=appointment,
             actor=request.user,
             base_version=query["base_version"],
@@ -389,7 +347,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @extend_schema(
         methods=["GET"],
         summary="List appointment providers",
-        responses=_page_of(s.AppointmentProviderSerializer),
+        responses=_page_of(r.AppointmentProviderSerializer),
     )
     @extend_schema(
         methods=["PUT"],
@@ -405,11 +363,11 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
                 .select_related("provider")
                 .order_by("item_order", "id")
             )
-            return self._page(links, s.AppointmentProviderSerializer)
+            return self._page(links, r.AppointmentProviderSerializer)
         data = self.validated_input()
-        assignments = [services.ProviderAssignment(**item) for item in data["providers"]]
+        assignments = [details.ProviderAssignment(**item) for item in data["providers"]]
         return self.respond(
-            services.providers_replace(
+            details.providers_replace(
                 appointment=appointment,
                 actor=request.user,
                 base_version=data["base_version"],
@@ -421,9 +379,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="List appointments (cursor-paginated)",
-        parameters=[CursorQuery],
+        parameters=[q.CursorQuery],
         filters=True,
-        responses={200: s.AppointmentCursorPageSerializer},
+        responses={200: r.AppointmentCursorPageSerializer},
     )
     @action(detail=False, methods=["get"])
     def cursor(self, request, *args, **kwargs):
@@ -441,12 +399,12 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @extend_schema(
         methods=["GET"],
         summary="List pinboard appointments",
-        parameters=[PinboardQuery],
+        parameters=[q.PinboardQuery],
         responses=_page_of(s.AppointmentSerializer),
     )
     @action(detail=False, methods=["get"], url_path="pinboard", url_name="pinboard-list")
     def pinboard_list(self, request, *args, **kwargs):
-        query = self.validated_query(PinboardQuery)
+        query = self.validated_query(q.PinboardQuery)
         location = resolve_one(request, Location.objects.all(), query["location_uuid"], "pk")
         queryset = self.get_queryset().filter(location=location, status=AppointmentStatus.PINBOARD)
         return self._page(
@@ -455,12 +413,12 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Count appointments by location",
-        parameters=[CountsQuery],
-        responses={200: s.CountsByLocationSerializer},
+        parameters=[q.CountsQuery],
+        responses={200: r.CountsByLocationSerializer},
     )
     @action(detail=False, methods=["get"], url_path="counts/by-location")
     def counts_by_location(self, request, *args, **kwargs):
-        query = self.validated_query(CountsQuery)
+        query = self.validated_query(q.CountsQuery)
         statuses = list(dict.fromkeys(query.get("status_set") or [AppointmentStatus.SCHEDULED]))
         locations = selectors.counts_by_location(
             access=request.access,
@@ -469,7 +427,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
             statuses=statuses,
         )
         return Response(
-            s.CountsByLocationSerializer(
+            r.CountsByLocationSerializer(
                 {
                     "date_from": query["date_from"],
                     "date_to": query["date_to"],
@@ -486,12 +444,12 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Check procedure frequency",
-        parameters=[FrequencyQuery],
-        responses={200: s.FrequencyCheckSerializer},
+        parameters=[q.FrequencyQuery],
+        responses={200: r.FrequencyCheckSerializer},
     )
     @action(detail=False, methods=["get"], url_path="procedure-frequency-check")
     def procedure_frequency_check(self, request, *args, **kwargs):
-        query = self.validated_query(FrequencyQuery)
+        query = self.validated_query(q.FrequencyQuery)
         patient = resolve_one(request, Patient.objects.all(), query["patient_uuid"])
         code = ProcedureCode.objects.filter(
             org=request.org, code=query["procedure_code"].strip().upper()
@@ -499,27 +457,27 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         if code is None:
             raise NotFound(f"Procedure code {query['procedure_code']} not found.")
         check = selectors.procedure_frequency(patient=patient, code=code, access=request.access)
-        return Response(s.FrequencyCheckSerializer(check).data)
+        return Response(r.FrequencyCheckSerializer(check).data)
 
     @extend_schema(
         summary="Check scheduling conflicts",
         description="Preview what a proposed slot collides with; writes nothing. Providers "
         "are those of exclude_appointment_uuid (or provider_uuids).",
-        responses={200: s.CheckConflictsResultSerializer},
+        responses={200: r.CheckConflictsResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="check-conflicts")
     def check_conflicts(self, request, *args, **kwargs):
         data = self.validated_input()
         location, operatory = data["location"], data["operatory"]
-        services.check_operatory_location(location, operatory)
+        booking.check_operatory_location(location, operatory)
         excluded = None
         if data.get("exclude_appointment_uuid"):
             excluded = self.get_queryset().filter(uuid=data["exclude_appointment_uuid"]).first()
             if excluded is None:
                 raise NotFound(f"Appointment {data['exclude_appointment_uuid']} not found.")
-        start, end = services.local_interval(
+        start, end = local_interval(
             location,
-            services.WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
+            WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
         )
         appointment_type = data.get("appointment_type") or getattr(
             excluded, "appointment_type", None
@@ -541,7 +499,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
             location_ids=request.access.location_ids,  # what the caller may see
         )
         return Response(
-            s.CheckConflictsResultSerializer(
+            r.CheckConflictsResultSerializer(
                 {
                     "has_conflicts": bool(conflicts.reason_codes),
                     "reason_codes": conflicts.reason_codes,
@@ -554,14 +512,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         )
 
     @extend_schema(
-        summary="Bulk confirm appointments", responses={200: s.BulkConfirmResultSerializer}
+        summary="Bulk confirm appointments", responses={200: r.BulkConfirmResultSerializer}
     )
     @action(detail=False, methods=["post"], url_path="bulk-confirm")
     def bulk_confirm(self, request, *args, **kwargs):
         data = self.validated_input()
         wanted = list(dict.fromkeys(data["appointment_uuids"]))
         found = {a.uuid: a for a in self.get_queryset().filter(uuid__in=wanted)}
-        result = services.appointments_bulk_confirm(
+        result = lifecycle.appointments_bulk_confirm(
             appointments=[found[u] for u in wanted if u in found],
             missing=[str(u) for u in wanted if u not in found],
             actor=request.user,
@@ -583,7 +541,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         description="At most 500 rows, each validated and written on its own (conflicts "
         "included); a row whose external_id exists updates it. meta.dry_run validates "
         "without writing.",
-        responses={200: s.BulkResultSerializer},
+        responses={200: r.BulkResultSerializer},
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request, *args, **kwargs):
@@ -595,4 +553,4 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
             actor=request.user,
             serializer_class=s.AppointmentCreateSerializer,
         )
-        return Response(s.BulkResultSerializer(result).data)
+        return Response(r.BulkResultSerializer(result).data)

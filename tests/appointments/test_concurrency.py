@@ -23,8 +23,8 @@ import pytest
 from django.db import connection, transaction
 
 from appointments.models import Appointment, AppointmentHistory
-from appointments.services import appointments as appointment_services
 from appointments.services import conflicts
+from appointments.services import lifecycle as appointment_services
 from scheduling.locks import OPERATORY_BOOKINGS, xact_lock
 from scheduling.models import Role
 from scheduling.timezones import to_utc

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentProcedure, PatientFlowEvent
-from appointments.services.appointments import TRANSITIONS
+from appointments.services.lifecycle import TRANSITIONS
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentFactory,
