@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from appointments.models import (
     Appointment,
+    AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
     PatientFlowEvent,
@@ -127,11 +128,7 @@ def patient_flow_stats(appointment: Appointment, *, include_open: bool, now: dat
     The last segment is open (the patient is still in that status); it counts up to
     ``now`` when ``include_open``, and is left out otherwise.
     """
-    events = list(
-        PatientFlowEvent.objects.filter(org=appointment.org_id, appointment=appointment)
-        .select_related("flow_status")
-        .order_by("changed_at", "id")
-    )
+    events = list(flow_events_of(appointment))
     segments = []
     for event, following in zip(events, [*events[1:], None], strict=False):
         end = following.changed_at if following else None
@@ -216,4 +213,36 @@ def counts_by_location(
         locations.annotate(
             count=Coalesce(Subquery(per_location, output_field=IntegerField()), Value(0))
         ).order_by("name", "id")
+    )
+
+
+def history_of(appointment: Appointment) -> QuerySet:
+    """The appointment's history, newest first."""
+    return AppointmentHistory.objects.filter(
+        org=appointment.org_id, appointment_uuid=appointment.uuid
+    ).order_by("-created_at", "-id")
+
+
+def flow_events_of(appointment: Appointment) -> QuerySet:
+    """The appointment's patient flow events, oldest first."""
+    return (
+        PatientFlowEvent.objects.filter(org=appointment.org_id, appointment=appointment)
+        .select_related("flow_status")
+        .order_by("changed_at", "id")
+    )
+
+
+def procedures_of(appointment: Appointment) -> QuerySet:
+    return (
+        AppointmentProcedure.objects.filter(org=appointment.org_id, appointment=appointment)
+        .select_related("appointment__patient", "procedure_code", "provider")
+        .order_by("item_order", "id")
+    )
+
+
+def provider_links_of(appointment: Appointment) -> QuerySet:
+    return (
+        AppointmentProvider.objects.filter(org=appointment.org_id, appointment=appointment)
+        .select_related("provider")
+        .order_by("item_order", "id")
     )

@@ -10,6 +10,7 @@ status machine is in ``lifecycle``, procedures and providers in ``details``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
-from appointments.services.conflicts import Slot, ensure_slot_free
+from appointments.services.conflicts import Conflicts, Slot, ensure_slot_free, find_conflicts
 from appointments.services.times import (
     WallTimes,
     instant_at,
@@ -471,3 +472,51 @@ def appointment_delete(*, appointment: Appointment, actor) -> None:
             actor=actor,
         )
         appointment.delete()
+
+
+# --- preview -------------------------------------------------------------------------
+
+
+@dataclass
+class SlotPreview:
+    conflicts: Conflicts
+    start: datetime
+    end: datetime
+    location_timezone: str
+
+
+def appointment_check_conflicts(
+    *,
+    org: Organization,
+    location: Location,
+    operatory: Operatory,
+    wall: WallTimes,
+    excluded: Appointment | None = None,
+    appointment_type: AppointmentType | None = None,
+    providers: Iterable[Provider] | None = None,
+    visible_location_ids: frozenset[int] | None = None,
+) -> SlotPreview:
+    """What a proposed slot collides with, written nowhere (``check-conflicts``).
+
+    ``excluded`` is the appointment being moved: it is left out, and its type and
+    providers stand in for those not given.
+    """
+    check_operatory_location(location, operatory)
+    start, end = local_interval(location, wall)
+    appointment_type = appointment_type or getattr(excluded, "appointment_type", None)
+    if providers is None and excluded is not None:
+        providers = [link.provider for link in excluded.provider_links.select_related("provider")]
+    conflicts = find_conflicts(
+        Slot(
+            org_id=org.pk,
+            location_id=location.pk,
+            operatory_id=operatory.pk,
+            start=start,
+            end=end,
+            appointment_type_id=getattr(appointment_type, "pk", None),
+            exclude_appointment_id=getattr(excluded, "pk", None),
+        ),
+        provider_ids=[provider.pk for provider in providers or []],
+        location_ids=visible_location_ids,
+    )
+    return SlotPreview(conflicts, start, end, location.timezone)

@@ -14,11 +14,7 @@ from appointments.filters import AppointmentCursorFilterSet, AppointmentFilterSe
 from appointments.models import (
     START_SORT_KEY,
     Appointment,
-    AppointmentHistory,
-    AppointmentProcedure,
-    AppointmentProvider,
     AppointmentStatus,
-    PatientFlowEvent,
 )
 from appointments.serializers import appointments as s
 from appointments.serializers import queries as q
@@ -26,8 +22,7 @@ from appointments.serializers import results as r
 from appointments.services import appointments as booking
 from appointments.services import details, lifecycle
 from appointments.services.bulk import bulk_import
-from appointments.services.conflicts import Slot, find_conflicts
-from appointments.services.times import WallTimes, local_interval
+from appointments.services.times import WallTimes
 from scheduling.api.pagination import KeysetPagination
 from scheduling.api.relations import resolve_one
 from scheduling.api.views import UUID_PATTERN, OrgViewSet
@@ -246,10 +241,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(detail=True, methods=["get"])
     def history(self, request, *args, **kwargs):
         appointment = self.get_object()
-        entries = AppointmentHistory.objects.filter(
-            org=request.org, appointment_uuid=appointment.uuid
-        ).order_by("-created_at", "-id")
-        return self._page(entries, r.HistoryEntrySerializer)
+        return self._page(selectors.history_of(appointment), r.HistoryEntrySerializer)
 
     @extend_schema(
         summary="Set patient flow status",
@@ -267,12 +259,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(detail=True, methods=["get"], url_path="patient-flow-events")
     def patient_flow_events(self, request, *args, **kwargs):
         appointment = self.get_object()
-        events = (
-            PatientFlowEvent.objects.filter(org=request.org, appointment=appointment)
-            .select_related("flow_status")
-            .order_by("changed_at", "id")
-        )
-        return self._page(events, r.FlowEventSerializer)
+        return self._page(selectors.flow_events_of(appointment), r.FlowEventSerializer)
 
     @extend_schema(
         summary="Get patient flow stats",
@@ -304,20 +291,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def procedures(self, request, *args, **kwargs):
         appointment = self.get_object()
         if request.method == "GET":
-            return self._page(self._procedures(appointment), r.AppointmentProcedureSerializer)
+            procedures = selectors.procedures_of(appointment)
+            return self._page(procedures, r.AppointmentProcedureSerializer)
         procedure = details.procedure_add(
             appointment=appointment, actor=request.user, **self.validated_input()
         )
-        fresh = self._procedures(appointment).get(pk=procedure.pk)
+        fresh = selectors.procedures_of(appointment).get(pk=procedure.pk)
         return Response(
             r.AppointmentProcedureSerializer(fresh).data, status=status.HTTP_201_CREATED
-        )
-
-    def _procedures(self, appointment):
-        return (
-            AppointmentProcedure.objects.filter(org=self.request.org, appointment=appointment)
-            .select_related("appointment__patient", "procedure_code", "provider")
-            .order_by("item_order", "id")
         )
 
     @extend_schema(
@@ -333,7 +314,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def remove_procedure(self, request, *args, procedure_uuid=None, **kwargs):
         appointment = self.get_object()
         query = self.validated_query(q.BaseVersionQuery)
-        procedure = self._procedures(appointment).filter(uuid=procedure_uuid).first()
+        procedure = selectors.procedures_of(appointment).filter(uuid=procedure_uuid).first()
         if procedure is None:
             raise NotFound("Procedure not found on this appointment.")
         details.procedure_remove(
@@ -358,11 +339,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     def providers(self, request, *args, **kwargs):
         appointment = self.get_object()
         if request.method == "GET":
-            links = (
-                AppointmentProvider.objects.filter(org=request.org, appointment=appointment)
-                .select_related("provider")
-                .order_by("item_order", "id")
-            )
+            links = selectors.provider_links_of(appointment)
             return self._page(links, r.AppointmentProviderSerializer)
         data = self.validated_input()
         assignments = [details.ProviderAssignment(**item) for item in data["providers"]]
@@ -468,45 +445,30 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     @action(detail=False, methods=["post"], url_path="check-conflicts")
     def check_conflicts(self, request, *args, **kwargs):
         data = self.validated_input()
-        location, operatory = data["location"], data["operatory"]
-        booking.check_operatory_location(location, operatory)
         excluded = None
         if data.get("exclude_appointment_uuid"):
             excluded = self.get_queryset().filter(uuid=data["exclude_appointment_uuid"]).first()
             if excluded is None:
                 raise NotFound(f"Appointment {data['exclude_appointment_uuid']} not found.")
-        start, end = local_interval(
-            location,
-            WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
-        )
-        appointment_type = data.get("appointment_type") or getattr(
-            excluded, "appointment_type", None
-        )
-        providers = data.get("providers")
-        if providers is None and excluded is not None:
-            providers = [link.provider for link in excluded.ordered_provider_links]
-        conflicts = find_conflicts(
-            Slot(
-                org_id=request.org.pk,
-                location_id=location.pk,
-                operatory_id=operatory.pk,
-                start=start,
-                end=end,
-                appointment_type_id=getattr(appointment_type, "pk", None),
-                exclude_appointment_id=getattr(excluded, "pk", None),
-            ),
-            provider_ids=[p.pk for p in providers or []],
-            location_ids=request.access.location_ids,  # what the caller may see
+        preview = booking.appointment_check_conflicts(
+            org=request.org,
+            location=data["location"],
+            operatory=data["operatory"],
+            wall=WallTimes(data["schedule_date"], data["start_time"], data["end_time"]),
+            excluded=excluded,
+            appointment_type=data.get("appointment_type"),
+            providers=data.get("providers"),
+            visible_location_ids=request.access.location_ids,
         )
         return Response(
             r.CheckConflictsResultSerializer(
                 {
-                    "has_conflicts": bool(conflicts.reason_codes),
-                    "reason_codes": conflicts.reason_codes,
-                    "conflicts": conflicts,
-                    "location_timezone": location.timezone,
-                    "start_time": start,
-                    "end_time": end,
+                    "has_conflicts": bool(preview.conflicts.reason_codes),
+                    "reason_codes": preview.conflicts.reason_codes,
+                    "conflicts": preview.conflicts,
+                    "location_timezone": preview.location_timezone,
+                    "start_time": preview.start,
+                    "end_time": preview.end,
                 }
             ).data
         )
