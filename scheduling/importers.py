@@ -11,7 +11,6 @@ could be another.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from scheduling.csvfiles import CsvRecord, read_csv
 from scheduling.models import (
     Location,
     Operatory,
@@ -154,10 +154,6 @@ class ImportResult:
         )
 
 
-class ReferenceFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, or a wrong header)."""
-
-
 class ReferenceRowsInvalid(Exception):
     """Some rows are invalid and skipping them was not asked for, so nothing was written."""
 
@@ -165,13 +161,6 @@ class ReferenceRowsInvalid(Exception):
         self.errors = errors
         lines = len({error.line for error in errors})
         super().__init__(f"{lines} invalid row(s); nothing was imported")
-
-
-@dataclass(frozen=True)
-class _Record:
-    line: int
-    values: dict[str, str]
-    problem: str | None = None  # the line cannot be read as a row at all
 
 
 Progress = Callable[[Sequence[Any]], Iterable[Any]]
@@ -196,7 +185,12 @@ def reference_import(
     if kind not in REFERENCE_KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(REFERENCE_KINDS)}")
     spec = REFERENCE_KINDS[kind]
-    header, records = _read(spec, csv_file)
+    header, records = read_csv(
+        csv_file,
+        columns=spec.columns,
+        required=spec.required,
+        hint=f"columns for {spec.describe()}",
+    )
     result = ImportResult(kind=kind)
     rows = _validate(spec, org=org, records=progress(records) if progress else records)
     valid = []
@@ -212,48 +206,8 @@ def reference_import(
     return result
 
 
-def _read(spec: ReferenceKind, csv_file: Iterable[str]) -> tuple[list[str], list[_Record]]:
-    reader = csv.reader(csv_file)
-    try:
-        header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in next(reader, [])]
-        _check_header(spec, header)
-        records = []
-        line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                problem = f"has {len(cells)} fields, the header has {len(header)}"
-                records.append(_Record(start, {}, problem))
-            else:
-                values = {column: cell.strip() for column, cell in zip(header, cells, strict=True)}
-                records.append(_Record(start, values))
-    except UnicodeDecodeError as exc:
-        raise ReferenceFileError(f"the file is not UTF-8 text ({exc.reason})") from exc
-    except csv.Error as exc:
-        raise ReferenceFileError(f"line {reader.line_num}: {exc}") from exc
-    return header, records
-
-
-def _check_header(spec: ReferenceKind, header: list[str]) -> None:
-    if not any(header):
-        raise ReferenceFileError("the file has no header row")
-    problems = []
-    if missing := [column for column in spec.required if column not in header]:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
-    if unknown := [column for column in header if column not in spec.columns]:
-        problems.append(f"unknown column(s): {', '.join(unknown)}")
-    if repeated := sorted({column for column in header if header.count(column) > 1}):
-        problems.append(f"repeated column(s): {', '.join(repeated)}")
-    if problems:
-        raise ReferenceFileError(
-            f"{'; '.join(problems)} (columns for {spec.describe()})",
-        )
-
-
 def _validate(
-    spec: ReferenceKind, *, org: Organization, records: Iterable[_Record]
+    spec: ReferenceKind, *, org: Organization, records: Iterable[CsvRecord]
 ) -> Iterable[tuple[str, VersionedModel] | list[RowError]]:
     """Yield ``(key, unsaved instance)`` for a valid record, its errors for another."""
     # Only this org's rows are candidates, so a key known only in another org is

@@ -10,7 +10,6 @@ whole org (every location, admin) and history records the writes as "system".
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,6 +23,7 @@ from tqdm import tqdm
 from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
 from appointments.services.bulk import FAILED, ROW_STATUSES, BulkResult, RowResult, bulk_import
 from scheduling.api.access import OperatorAccess
+from scheduling.csvfiles import CsvFileError, read_csv
 from scheduling.management.orgs import find_organization
 from scheduling.models import Organization
 
@@ -50,55 +50,27 @@ class Record:
     problem: str | None = None  # the line cannot be read as a row at all
 
 
-class AppointmentFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, or a wrong header)."""
-
-
 def read_records(csv_file: Iterable[str]) -> list[Record]:
     """Rows of the file as bulk rows: an empty cell is "not given", lists are split."""
     fields = row_fields()
-    reader = csv.reader(csv_file)
-    try:
-        header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in next(reader, [])]
-        _check_header(header, fields)
-        records, line = [], reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
+    _, lines = read_csv(
+        csv_file,
+        columns=fields,
+        required=REQUIRED_COLUMNS,
+        hint=f"columns: {', '.join(fields)}",
+    )
+    records = []
+    for line in lines:
+        row: dict[str, object] = {}
+        for column, value in line.values.items():
+            if not value:
                 continue
-            if len(cells) != len(header):
-                problem = f"has {len(cells)} fields, the header has {len(header)}"
-                records.append(Record(start, {}, problem))
-                continue
-            row: dict[str, object] = {}
-            for column, cell in zip(header, cells, strict=True):
-                value = cell.strip()
-                if not value:
-                    continue
-                if isinstance(fields[column], serializers.ListField):
-                    row[column] = [part for part in LIST_SEPARATORS.split(value) if part]
-                else:
-                    row[column] = value
-            records.append(Record(start, row))
-    except UnicodeDecodeError as exc:
-        raise AppointmentFileError(f"the file is not UTF-8 text ({exc.reason})") from exc
-    except csv.Error as exc:
-        raise AppointmentFileError(f"line {reader.line_num}: {exc}") from exc
+            if isinstance(fields[column], serializers.ListField):
+                row[column] = [part for part in LIST_SEPARATORS.split(value) if part]
+            else:
+                row[column] = value
+        records.append(Record(line.line, row, line.problem))
     return records
-
-
-def _check_header(header: list[str], fields: dict) -> None:
-    if not any(header):
-        raise AppointmentFileError("the file has no header row")
-    problems = []
-    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
-    if unknown := [column for column in header if column not in fields]:
-        problems.append(f"unknown column(s): {', '.join(unknown)}")
-    if repeated := sorted({column for column in header if header.count(column) > 1}):
-        problems.append(f"repeated column(s): {', '.join(repeated)}")
-    if problems:
-        raise AppointmentFileError(f"{'; '.join(problems)} (columns: {', '.join(fields)})")
 
 
 def operator_request(org: Organization) -> SimpleNamespace:
@@ -206,7 +178,7 @@ class Command(BaseCommand):
                 records = read_records(csv_file)
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
-        except AppointmentFileError as exc:
+        except CsvFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         with tqdm(
             total=len(records),

@@ -4,9 +4,9 @@ from argparse import RawDescriptionHelpFormatter
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from tqdm import tqdm
 
+from scheduling.csvfiles import CsvFileError
 from scheduling.importers import (
     REFERENCE_KINDS,
-    ReferenceFileError,
     ReferenceRowsInvalid,
     reference_import,
 )
@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 )
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
-        except ReferenceFileError as exc:
+        except CsvFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         except ReferenceRowsInvalid as exc:
             for error in exc.errors:
