@@ -7,9 +7,13 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from appointments import demo
-        from appointments.services.conflicts import appointments_under_blockouts
+        from appointments.serializers import ConflictDetailsSerializer
+        from appointments.services.conflicts import Conflicts, appointments_under_blockouts
         from blockouts.coverage import register_coverage_reporter
+        from scheduling.api.exceptions import register_renderer
         from scheduling.demo import register_demo_seeder
+
+        register_renderer(Conflicts, lambda conflicts: ConflictDetailsSerializer(conflicts).data)
 
         register_coverage_reporter(appointments_under_blockouts)
         register_demo_seeder(demo.seed_appointment_types)

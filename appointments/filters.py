@@ -120,19 +120,42 @@ class AppointmentFilterSet(django_filters.FilterSet):
     date_to = DateOrDateTimeFilter(
         help_text="Starting at or before (a date: up to the end of that local day).",
     )
+    operatory_uuid = django_filters.UUIDFilter(
+        method="filter_operatory", help_text="Only appointments in this operatory."
+    )
+    provider_uuid = django_filters.UUIDFilter(
+        method="filter_provider", help_text="Only appointments this provider is assigned to."
+    )
     date_to_inclusive = True
 
     class Meta:
         model = Appointment
-        fields = ["location_uuid", "patient_uuid", "status", "date_from", "date_to"]
+        fields = [
+            "location_uuid",
+            "patient_uuid",
+            "operatory_uuid",
+            "provider_uuid",
+            "status",
+            "date_from",
+            "date_to",
+        ]
 
     def at_location(self, queryset, location):
         self.location = location
         return queryset.filter(location=location)
 
     def filter_patient(self, queryset, name, value):
-        patient = resolve_one(self.request, Patient.objects.all(), value)
+        patient = resolve_one(self.request.access, Patient.objects.all(), value)
         return queryset.filter(patient=patient)
+
+    def filter_operatory(self, queryset, name, value):
+        operatory = resolve_one(self.request.access, Operatory.objects.all(), value)
+        return queryset.filter(operatory=operatory)
+
+    def filter_provider(self, queryset, name, value):
+        provider = resolve_one(self.request.access, Provider.objects.all(), value)
+        links = AppointmentProvider.objects.filter(appointment=OuterRef("pk"), provider=provider)
+        return queryset.filter(Exists(links))
 
     def filter_noop(self, queryset, name, value):
         return queryset  # applied in ``qs``, once the location is known
@@ -161,22 +184,4 @@ class AppointmentFilterSet(django_filters.FilterSet):
 
 
 class AppointmentCursorFilterSet(AppointmentFilterSet):
-    operatory_uuid = django_filters.UUIDFilter(
-        method="filter_operatory", help_text="Only appointments in this operatory."
-    )
-    provider_uuid = django_filters.UUIDFilter(
-        method="filter_provider", help_text="Only appointments this provider is assigned to."
-    )
     date_to_inclusive = False
-
-    class Meta(AppointmentFilterSet.Meta):
-        fields = [*AppointmentFilterSet.Meta.fields, "operatory_uuid", "provider_uuid"]
-
-    def filter_operatory(self, queryset, name, value):
-        operatory = resolve_one(self.request, Operatory.objects.all(), value, "location")
-        return queryset.filter(operatory=operatory)
-
-    def filter_provider(self, queryset, name, value):
-        provider = resolve_one(self.request, Provider.objects.all(), value)
-        links = AppointmentProvider.objects.filter(appointment=OuterRef("pk"), provider=provider)
-        return queryset.filter(Exists(links))

@@ -30,14 +30,14 @@ from appointments.models import (
     PatientFlowEvent,
     ProcedureStatus,
 )
-from scheduling.api.access import Access
+from scheduling.access import Access
 from scheduling.models import Definition, FlowStatus, Location, Patient, ProcedureCode
 from scheduling.timezones import LocalDayStart, to_local
 
 
 def with_visible_locations(queryset: QuerySet, access: Access) -> QuerySet:
     """Prefetch each appointment type's locations the caller may see (``visible_locations``)."""
-    locations = access.scope(Location.objects.filter(org=access.org), "pk")
+    locations = Location.objects.restrict(access)
     return queryset.prefetch_related(
         Prefetch("locations", queryset=locations, to_attr="visible_locations")
     )
@@ -208,7 +208,7 @@ def counts_by_location(
         .annotate(count=Count("*"))
         .values("count")
     )
-    locations = access.scope(Location.objects.filter(org=access.org, is_active=True), "pk")
+    locations = Location.objects.restrict(access).filter(is_active=True)
     return list(
         locations.annotate(
             count=Coalesce(Subquery(per_location, output_field=IntegerField()), Value(0))

@@ -1,6 +1,12 @@
+"""Routes of the Appointments and Appointment Types sections."""
+
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from appointments import views
+from scheduling.api.views import UUID_PATTERN
+
+APPOINTMENT = rf"appointments/(?P<appointment_uuid>{UUID_PATTERN})"
 
 router = SimpleRouter(trailing_slash=False)
 router.register("appointment-types", views.AppointmentTypeViewSet, basename="appointment-type")
@@ -10,5 +16,27 @@ router.register(
     basename="confirmation-status",
 )
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")
+router.register(
+    f"{APPOINTMENT}/history", views.AppointmentHistoryViewSet, basename="appointment-history"
+)
+router.register(
+    f"{APPOINTMENT}/patient-flow-events",
+    views.PatientFlowEventViewSet,
+    basename="appointment-flow-event",
+)
+router.register(
+    f"{APPOINTMENT}/procedures",
+    views.AppointmentProcedureViewSet,
+    basename="appointment-procedure",
+)
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # The provider list is replaced whole: PUT on the collection, which routers do not map.
+    re_path(
+        rf"^{APPOINTMENT}/providers$",
+        views.AppointmentProviderViewSet.as_view({"get": "list", "put": "replace"}),
+        name="appointment-providers",
+    ),
+]

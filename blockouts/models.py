@@ -6,8 +6,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from scheduling.models import Location, Operatory, OrgOwnedModel, VersionedModel
-from scheduling.models.base import validate_same_org
+from scheduling.models import (
+    LiveOrgManager,
+    Location,
+    Operatory,
+    OrgOwnedModel,
+    OrgQuerySet,
+    VersionedModel,
+)
+from scheduling.models.base import LocationScope, validate_same_org
 from scheduling.validators import validate_color
 
 
@@ -21,8 +28,9 @@ class BlockoutType(VersionedModel):
 
     ``is_no_schedule`` types forbid booking over them; ``is_do_not_copy`` types are left
     behind when a day or week is copied; days holding an ``is_holiday`` blockout are
-    skipped by copy and repeat. A type is never deleted while blockouts use it: it is
-    made inactive, which takes it out of pickers and keeps the blockouts' history.
+    skipped by copy and repeat. Deleting a type (the API's DELETE, irreversible) sets
+    ``deleted_at``: the type is gone from every list, lookup and picker and cannot be
+    restored, while the blockouts and template items that used it keep showing its name.
     """
 
     name = models.CharField(max_length=100)
@@ -36,6 +44,11 @@ class BlockoutType(VersionedModel):
     status = models.CharField(
         max_length=10, choices=BlockoutTypeStatus.choices, default=BlockoutTypeStatus.ACTIVE
     )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    location_scope = LocationScope.ORG_WIDE
+    objects = LiveOrgManager()
+    all_objects = OrgQuerySet.as_manager()
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]
@@ -105,6 +118,8 @@ class Blockout(VersionedModel):
     )
     blockout_group_uuid = models.UUIDField(null=True, blank=True, editable=False)
 
+    location_scope = "location"
+
     class Meta(VersionedModel.Meta):
         ordering = ["start_at", "id"]
         constraints = [
@@ -173,6 +188,8 @@ class BlockoutTemplate(VersionedModel):
         default=BlockoutTemplateStatus.ACTIVE,
     )
 
+    location_scope = "location"
+
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]
         verbose_name = "block schedule template"
@@ -197,6 +214,8 @@ class BlockoutTemplateItem(OrgOwnedModel):
     start_time = models.TimeField()
     end_time = models.TimeField()
     item_order = models.IntegerField(default=0)
+
+    location_scope = "template__location"
 
     class Meta:
         ordering = ["item_order", "start_time", "id"]

@@ -6,8 +6,7 @@ from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 
-from blockouts.models import Blockout, BlockoutStatus, BlockoutTemplate
-from scheduling.api.access import Access
+from blockouts.models import Blockout, BlockoutStatus
 from scheduling.models import Organization
 from scheduling.timezones import earliest_start
 
@@ -67,8 +66,3 @@ def holiday_dates(*, org: Organization, location_id: int, dates: list[date]) -> 
     for day, name in holidays:
         found.setdefault(day, name)
     return found
-
-
-def visible_templates(access: Access) -> QuerySet[BlockoutTemplate]:
-    """Templates the caller may see: org-wide ones and those at permitted locations."""
-    return access.scope(BlockoutTemplate.objects.filter(org=access.org), "location")

@@ -15,7 +15,9 @@ from blockouts.models import (
 )
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
 from scheduling.api.serializers import (
+    INT32,
     BaseVersionSerializer,
+    InputSerializer,
     LocalTimeField,
     RefSerializer,
     VersionedSerializer,
@@ -24,15 +26,7 @@ from scheduling.models import Location, Operatory
 from scheduling.validators import validate_color
 
 BASE = VersionedSerializer.Meta.fields
-INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 MAX_NOTE = 2000
-
-
-class NullMeansUnsetMixin:
-    """``null`` for an optional field means "not given" (create: default; PATCH: unchanged)."""
-
-    def validate(self, attrs):
-        return {key: value for key, value in attrs.items() if value is not None}
 
 
 def _optional(field_class, **kwargs):
@@ -60,7 +54,7 @@ class BlockoutTypeSerializer(VersionedSerializer):
         read_only_fields = fields
 
 
-class BlockoutTypeFieldsSerializer(NullMeansUnsetMixin, serializers.Serializer):
+class BlockoutTypeFieldsSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     abbreviation = _optional(serializers.CharField, max_length=20, allow_blank=True)
     color = _optional(
@@ -135,8 +129,8 @@ class BlockoutSerializer(VersionedSerializer):
         }
 
 
-class BlockoutCreateSerializer(NullMeansUnsetMixin, serializers.Serializer):
-    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
+class BlockoutCreateSerializer(InputSerializer):
+    location_uuid = OrgRelatedField(Location.objects.all(), source="location")
     blockout_type_uuid = OrgRelatedField(BlockoutType.objects.all(), source="blockout_type")
     schedule_date = serializers.DateField(help_text="Local date at the location.")
     start_time = LocalTimeField()
@@ -144,7 +138,6 @@ class BlockoutCreateSerializer(NullMeansUnsetMixin, serializers.Serializer):
     note = _optional(serializers.CharField, max_length=MAX_NOTE, allow_blank=True)
     operatory_uuids = OrgRelatedListField(
         Operatory.objects.all(),
-        location_lookup="location",
         source="operatories",
         required=False,
         allow_null=True,
@@ -153,14 +146,13 @@ class BlockoutCreateSerializer(NullMeansUnsetMixin, serializers.Serializer):
     )
 
 
-class BlockoutUpdateSerializer(NullMeansUnsetMixin, BaseVersionSerializer):
+class BlockoutUpdateSerializer(BaseVersionSerializer):
     blockout_type_uuid = _optional(
         OrgRelatedField, queryset=BlockoutType.objects.all(), source="blockout_type"
     )
     operatory_uuid = _optional(
         OrgRelatedField,
         queryset=Operatory.objects.all(),
-        location_lookup="location",
         source="operatory",
         help_text="Another operatory at the blockout's location.",
     )
@@ -210,8 +202,8 @@ def _monday(**kwargs):
     return serializers.DateField(help_text="A Monday (YYYY-MM-DD).", **kwargs)
 
 
-class BlockoutLocationSerializer(serializers.Serializer):
-    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
+class BlockoutLocationSerializer(InputSerializer):
+    location_uuid = OrgRelatedField(Location.objects.all(), source="location")
 
 
 class BlockoutCopyDaySerializer(BlockoutLocationSerializer):
@@ -254,13 +246,12 @@ class BlockoutTemplateSerializer(VersionedSerializer):
         read_only_fields = fields
 
 
-class BlockoutTemplateFieldsSerializer(NullMeansUnsetMixin, serializers.Serializer):
+class BlockoutTemplateFieldsSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     description = _optional(serializers.CharField, max_length=MAX_NOTE, allow_blank=True)
     location_uuid = _optional(
         OrgRelatedField,
         queryset=Location.objects.all(),
-        location_lookup="pk",
         source="location",
         help_text="Omitted: the template is usable at every location.",
     )
@@ -311,12 +302,11 @@ class BlockoutTemplateItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BlockoutTemplateItemCreateSerializer(NullMeansUnsetMixin, serializers.Serializer):
+class BlockoutTemplateItemCreateSerializer(InputSerializer):
     blockout_type_uuid = OrgRelatedField(BlockoutType.objects.all(), source="blockout_type")
     operatory_uuid = _optional(
         OrgRelatedField,
         queryset=Operatory.objects.all(),
-        location_lookup="location",
         source="operatory",
         help_text="Omitted: the whole location.",
     )

@@ -6,12 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from blockouts.filters import BlockoutFilterSet, BlockoutTemplateFilterSet, BlockoutTypeFilterSet
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
-from blockouts.selectors import visible_templates
 from blockouts.serializers import (
     BlockoutBatchResultSerializer,
     BlockoutCopyDaySerializer,
@@ -41,7 +39,7 @@ from blockouts.services import (
     blockout_template_item_remove,
     blockout_template_update,
     blockout_type_create,
-    blockout_type_deactivate,
+    blockout_type_delete,
     blockout_type_update,
     blockout_update,
     blockouts_copy_day,
@@ -49,21 +47,17 @@ from blockouts.services import (
     blockouts_create,
     blockouts_repeat_weeks,
 )
-from scheduling.api.views import CreateMixin, OrgViewSet, PartialUpdateMixin
+from scheduling.api.views import (
+    CreateMixin,
+    DestroyMixin,
+    NestedOrgViewSet,
+    OrgModelViewSet,
+    OrgViewSet,
+    PartialUpdateMixin,
+)
 from scheduling.models import Role
 
 TAGS = ("Blockouts",)
-
-
-class DestroyMixin:
-    """DELETE → 204 with no body. The subclass's ``perform_destroy`` calls a service."""
-
-    def destroy(self, request, *args, **kwargs):
-        self.perform_destroy(self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def perform_destroy(self, instance) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
 
 
 def batch_result(batch: BlockoutBatch) -> Response:
@@ -77,19 +71,12 @@ def batch_result(batch: BlockoutBatch) -> Response:
     partial_update=extend_schema(summary="Update blockout type"),
     destroy=extend_schema(
         summary="Delete blockout type",
-        description="Retires the type: it leaves lists and can no longer be picked for new "
-        "blockouts, while existing blockouts keep it (status becomes inactive; "
-        "`?status=inactive` lists it, PATCH `status: active` restores it).",
+        description="Irreversible: the type is gone (404, in no list whatever the filters) "
+        "and cannot be restored. Blockouts and template items that used it stay and keep "
+        "showing its name. To retire a type reversibly, PATCH `status: inactive`.",
     ),
 )
-class BlockoutTypeViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    CreateMixin,
-    PartialUpdateMixin,
-    DestroyMixin,
-    OrgViewSet,
-):
+class BlockoutTypeViewSet(OrgModelViewSet):
     """Blockout types are org configuration: everyone reads, only admins write."""
 
     queryset = BlockoutType.objects.all()
@@ -104,13 +91,13 @@ class BlockoutTypeViewSet(
     schema_tags = TAGS
 
     def perform_create(self, data):
-        return blockout_type_create(org=self.request.org, **data)
+        return blockout_type_create(org=self.access.org, **data)
 
     def perform_update(self, instance, data):
         return blockout_type_update(blockout_type=instance, **data)
 
     def perform_destroy(self, instance):
-        blockout_type_deactivate(blockout_type=instance)
+        blockout_type_delete(blockout_type=instance)
 
 
 @extend_schema_view(
@@ -142,7 +129,6 @@ class BlockoutViewSet(
     }
     filterset_class = BlockoutFilterSet
     lookup_url_kwarg = "blockout_uuid"
-    location_lookup = "location"
     schema_tags = TAGS
 
     @extend_schema(
@@ -153,7 +139,7 @@ class BlockoutViewSet(
         responses={201: BlockoutsCreatedSerializer},
     )
     def create(self, request, *args, **kwargs):
-        batch = blockouts_create(org=request.org, **self.validated_input())
+        batch = blockouts_create(org=self.access.org, **self.validated_input())
         created = self.get_queryset().filter(pk__in=[b.pk for b in batch.created])
         body = {"items": created, "warnings": batch.warnings}
         return Response(
@@ -175,7 +161,7 @@ class BlockoutViewSet(
     )
     @action(detail=False, methods=["post"], url_path="copy-day")
     def copy_day(self, request, *args, **kwargs):
-        return batch_result(blockouts_copy_day(org=request.org, **self.validated_input()))
+        return batch_result(blockouts_copy_day(org=self.access.org, **self.validated_input()))
 
     @extend_schema(
         summary="Copy blockouts for a week",
@@ -185,7 +171,7 @@ class BlockoutViewSet(
     )
     @action(detail=False, methods=["post"], url_path="copy-week")
     def copy_week(self, request, *args, **kwargs):
-        return batch_result(blockouts_copy_week(org=request.org, **self.validated_input()))
+        return batch_result(blockouts_copy_week(org=self.access.org, **self.validated_input()))
 
     @extend_schema(
         summary="Repeat blockout week pattern",
@@ -195,7 +181,7 @@ class BlockoutViewSet(
     )
     @action(detail=False, methods=["post"], url_path="repeat-weeks")
     def repeat_weeks(self, request, *args, **kwargs):
-        return batch_result(blockouts_repeat_weeks(org=request.org, **self.validated_input()))
+        return batch_result(blockouts_repeat_weeks(org=self.access.org, **self.validated_input()))
 
 
 @extend_schema_view(
@@ -208,14 +194,7 @@ class BlockoutViewSet(
         description="Deletes the template and its items; blockouts it made stay.",
     ),
 )
-class BlockoutTemplateViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    CreateMixin,
-    PartialUpdateMixin,
-    DestroyMixin,
-    OrgViewSet,
-):
+class BlockoutTemplateViewSet(OrgModelViewSet):
     """Templates are org configuration (admins write); staff apply them."""
 
     queryset = BlockoutTemplate.objects.select_related("location")
@@ -227,13 +206,12 @@ class BlockoutTemplateViewSet(
     }
     filterset_class = BlockoutTemplateFilterSet
     lookup_url_kwarg = "template_uuid"
-    location_lookup = "location"
     write_role = Role.ADMIN
     action_roles = {"apply": Role.STAFF}
     schema_tags = TAGS
 
     def perform_create(self, data):
-        return blockout_template_create(org=self.request.org, **data)
+        return blockout_template_create(org=self.access.org, **data)
 
     def perform_update(self, instance, data):
         return blockout_template_update(template=instance, **data)
@@ -266,9 +244,14 @@ TEMPLATE_UUID = OpenApiParameter(
         summary="Remove item from block schedule template", parameters=[TEMPLATE_UUID]
     ),
 )
-class BlockoutTemplateItemViewSet(mixins.ListModelMixin, CreateMixin, DestroyMixin, OrgViewSet):
+class BlockoutTemplateItemViewSet(
+    mixins.ListModelMixin, CreateMixin, DestroyMixin, NestedOrgViewSet
+):
     """The items of one template, which must be visible to the caller (else 404)."""
 
+    parent_queryset = BlockoutTemplate.objects.select_related("location")
+    parent_lookup_url_kwarg = "template_uuid"
+    parent_field = "template"
     queryset = BlockoutTemplateItem.objects.select_related("blockout_type", "operatory")
     serializer_class = BlockoutTemplateItemSerializer
     input_serializer_classes = {"create": BlockoutTemplateItemCreateSerializer}
@@ -276,26 +259,8 @@ class BlockoutTemplateItemViewSet(mixins.ListModelMixin, CreateMixin, DestroyMix
     write_role = Role.ADMIN
     schema_tags = TAGS
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.get_template()  # an unknown template is a 404 before the body is read
-
-    def get_template(self) -> BlockoutTemplate:
-        if not hasattr(self, "_template"):
-            self._template = (
-                visible_templates(self.request.access)
-                .filter(uuid=self.kwargs["template_uuid"])
-                .first()
-            )
-            if self._template is None:
-                raise NotFound("Block schedule template not found.")
-        return self._template
-
-    def get_queryset(self):
-        return super().get_queryset().filter(template=self.get_template())
-
     def perform_create(self, data):
-        return blockout_template_item_add(template=self.get_template(), **data)
+        return blockout_template_item_add(template=self.get_parent(), **data)
 
     def perform_destroy(self, instance):
         blockout_template_item_remove(item=instance)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from scheduling.models import VersionedModel
-from scheduling.models.base import validate_same_org
+from scheduling.models.base import LocationScope, validate_same_org
 
 INTERVAL_UNITS = ("years", "months", "weeks", "days")
 
@@ -36,6 +36,8 @@ class RecallType(VersionedModel):
     default_interval = models.JSONField(default=dict, validators=[validate_interval])
     is_active = models.BooleanField(default=True)
     item_order = models.IntegerField(default=0)
+
+    location_scope = LocationScope.ORG_WIDE
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]

@@ -50,3 +50,38 @@ class InvalidState(Conflict):
 
     code = "INVALID_STATE"
     default_detail = "The operation is not possible in the current status."
+
+
+class NotFound(DomainError):
+    """No such object in the caller's org and locations (or another org's: the same 404).
+
+    ``errors`` may name each unknown id with where the request gave it (its ``loc``).
+    """
+
+    status_code = 404
+    code = "NOT_FOUND"
+    default_detail = "Not found."
+
+
+class Forbidden(DomainError):
+    """The caller's role or locations do not allow this (a named forbidden location)."""
+
+    status_code = 403
+    code = "PERMISSION_DENIED"
+    default_detail = "You do not have permission to perform this action."
+
+
+class FieldError(DomainError):
+    """A rule on one input field failed where only the service can tell (422).
+
+    ``path`` is where in the body, e.g. ``("providers", 0, "start_time")``; the API
+    renders it as a validation error item with ``loc`` ``["body", *path]``.
+    """
+
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, path: tuple, detail: str, *, type: str = "invalid"):
+        super().__init__(detail)
+        self.path = tuple(path)
+        self.type = type

@@ -37,6 +37,38 @@ def versioned_update(
     return instance
 
 
+def update_versioned(
+    instance: models.Model,
+    *,
+    base_version: int,
+    changes: Mapping[str, Any],
+    unique: Mapping[str, tuple[str, str]] | None = None,
+) -> models.Model:
+    """The update of every plain resource: apply, validate, write under ``base_version``.
+
+    Only fields whose value really changes are written; a change that changes nothing
+    writes nothing and bumps no version (``base_version`` is still checked). The row is
+    validated as a whole (model rules, 422), a named unique constraint it breaks is a 409
+    (``unique``), and the write is one conditional UPDATE (``versioned_update``).
+    """
+    changed = {name: value for name, value in changes.items() if getattr(instance, name) != value}
+    for name, value in changed.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
+    if not changed:
+        check_version(instance, base_version)
+        return instance
+    with unique_violations(unique or {}):
+        return versioned_update(instance, base_version=base_version, changes=changed)
+
+
+def check_version(instance: models.Model, base_version: int) -> None:
+    """For a write that turns out to change nothing: the client must still have read the
+    current version (409 otherwise), though nothing is written."""
+    if instance.version != base_version:
+        raise VersionConflict(current_version=instance.version, base_version=base_version)
+
+
 @contextmanager
 def unique_violations(messages: Mapping[str, tuple[str, str]]) -> Iterator[None]:
     """Turn the violation of a named unique constraint into a 409 with a clear message.

@@ -23,7 +23,6 @@ REFERENCE = ("Reference data",)
 class LocationViewSet(ReadOnlyOrgViewSet):
     queryset = Location.objects.all()
     serializer_class = LocationSerializer
-    location_lookup = "pk"
     lookup_url_kwarg = "location_uuid"
     schema_tags = REFERENCE
 
@@ -32,7 +31,6 @@ class OperatoryViewSet(ReadOnlyOrgViewSet):
     queryset = Operatory.objects.select_related("location")
     serializer_class = OperatorySerializer
     filterset_class = OperatoryFilterSet
-    location_lookup = "location"
     lookup_url_kwarg = "operatory_uuid"
     schema_tags = REFERENCE
 

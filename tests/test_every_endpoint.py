@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scheduling.models import Role
+from scheduling.models import LocationScope, Role
+from scheduling.models.base import declared_scope
 from tests.conftest import api_for
 from tests.endpoints import api_endpoints, detail_endpoints, list_endpoints, patch_endpoints
 from tests.factories import LocationFactory
@@ -101,9 +102,13 @@ def test_malformed_id_in_path_is_json_404(endpoint, admin_client):
     assert response.json()["code"] == "NOT_FOUND"
 
 
+def _scope(endpoint):
+    return declared_scope(endpoint.model)
+
+
 def _at_location(endpoint, org, location):
-    lookup = endpoint.viewset.location_lookup
-    if lookup == "pk":
+    lookup = _scope(endpoint)
+    if lookup == LocationScope.SELF:
         return location
     if lookup == "location":
         return endpoint.make(org, location=location)
@@ -113,7 +118,7 @@ def _at_location(endpoint, org, location):
 LOCATED = [
     e
     for e in ALL
-    if e.viewset.location_lookup
+    if _scope(e) in (LocationScope.SELF, "location")
     and _method(e) == "get"
     and (e.is_detail or e.actions["get"] == "list")
 ]
@@ -171,7 +176,7 @@ def test_pages_are_stable_and_complete(endpoint, org, admin_client):
 
 @pytest.mark.parametrize("endpoint", LISTS, ids=_ids(LISTS))
 def test_list_query_count_does_not_grow_with_page_size(endpoint, org, location, admin_client):
-    kwargs = {"location": location} if endpoint.viewset.location_lookup == "location" else {}
+    kwargs = {"location": location} if _scope(endpoint) == "location" else {}
     for _ in range(25):
         endpoint.make(org, **kwargs)
 

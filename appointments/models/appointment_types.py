@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from scheduling.models import Location, VersionedModel
-from scheduling.models.base import validate_same_org
+from scheduling.models.base import LocationScope, validate_same_org
 from scheduling.validators import validate_color
 
 SLOT_MINUTES = 5
@@ -62,6 +62,8 @@ class AppointmentType(VersionedModel):
     locations = models.ManyToManyField(
         Location, through="AppointmentTypeLocation", blank=True, related_name="+"
     )
+
+    location_scope = LocationScope.ORG_WIDE
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]

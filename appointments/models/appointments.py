@@ -21,6 +21,11 @@ from scheduling.models import (
 from scheduling.models.base import validate_same_org
 
 
+class CancelledBy(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    PRACTICE = "practice", "Practice"
+
+
 class AppointmentStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     SCHEDULED = "scheduled", "Scheduled"
@@ -80,7 +85,12 @@ class Appointment(VersionedModel):
     broken_reason = models.ForeignKey(
         Definition, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    cancelled_by = models.CharField(max_length=150, blank=True)
+    cancelled_by = models.CharField(
+        max_length=150,
+        blank=True,
+        choices=CancelledBy.choices,
+        help_text="Who called it off: the patient or the practice (who clicked: the history).",
+    )
     is_new_patient = models.BooleanField(default=False)
     is_time_locked = models.BooleanField(default=False)
     item_order = models.IntegerField(default=0)
@@ -106,6 +116,8 @@ class Appointment(VersionedModel):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="Id in the system it was imported from."
     )
+
+    location_scope = "location"
 
     class Meta(VersionedModel.Meta):
         # By time, the ones without a time last, as the index of the cursor list serves it.
@@ -198,6 +210,8 @@ class AppointmentProvider(OrgOwnedModel):
     end_at = models.DateTimeField(null=True, blank=True)
     item_order = models.IntegerField(default=0)
 
+    location_scope = "appointment__location"
+
     class Meta(OrgOwnedModel.Meta):
         ordering = ["appointment", "item_order", "id"]
         indexes = [models.Index(fields=["org", "provider", "start_at"], name="appt_provider_start")]
@@ -234,6 +248,8 @@ class AppointmentProcedure(OrgOwnedModel):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     charted_procedure_uuid = models.UUIDField(null=True, blank=True)
+
+    location_scope = "appointment__location"
 
     class Meta(OrgOwnedModel.Meta):
         ordering = ["appointment", "item_order", "id"]
@@ -291,6 +307,8 @@ class AppointmentHistory(OrgOwnedModel):
         null=True, help_text="Appointment version after the write."
     )
 
+    location_scope = "appointment__location"
+
     class Meta(OrgOwnedModel.Meta):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "appointment history"
@@ -314,6 +332,8 @@ class PatientFlowEvent(OrgOwnedModel):
     )
     changed_by_name = models.CharField(max_length=150, blank=True)
     change_note = models.TextField(blank=True)
+
+    location_scope = "appointment__location"
 
     class Meta(OrgOwnedModel.Meta):
         ordering = ["appointment", "changed_at", "id"]
@@ -340,6 +360,8 @@ class AppointmentRule(VersionedModel):
         Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     allow_overlap = models.BooleanField(default=True)
+
+    location_scope = "location"
 
     class Meta(VersionedModel.Meta):
         ordering = ["id"]

@@ -6,7 +6,13 @@ from rest_framework import serializers
 
 from appointments.models import AppointmentType
 from scheduling.api.relations import OrgRelatedListField
-from scheduling.api.serializers import BaseVersionSerializer, RefSerializer, VersionedSerializer
+from scheduling.api.serializers import (
+    INT32,
+    BaseVersionSerializer,
+    InputSerializer,
+    RefSerializer,
+    VersionedSerializer,
+)
 from scheduling.models import Location, ProcedureCode
 from scheduling.validators import validate_color
 
@@ -60,7 +66,7 @@ class ProcedureCodeListField(serializers.ListField):
         )
         known = set(
             ProcedureCode.objects.filter(
-                org=self.context["request"].org, code__in=codes
+                org=self.context["access"].org, code__in=codes
             ).values_list("code", flat=True)
         )
         unknown = [code for code in codes if code not in known]
@@ -71,7 +77,7 @@ class ProcedureCodeListField(serializers.ListField):
         return codes
 
 
-class AppointmentTypeFieldsSerializer(serializers.Serializer):
+class AppointmentTypeFieldsSerializer(InputSerializer):
     """The writable fields; ``null`` for an optional field means "leave as it is"."""
 
     name = serializers.CharField(max_length=100)
@@ -100,16 +106,13 @@ class AppointmentTypeFieldsSerializer(serializers.Serializer):
         help_text="One character per 5 minutes: X provider time, / assistant time.",
     )
     is_hidden = serializers.BooleanField(required=False, allow_null=True)
-    item_order = serializers.IntegerField(
-        min_value=-(2**31), max_value=2**31 - 1, required=False, allow_null=True
-    )
+    item_order = serializers.IntegerField(required=False, allow_null=True, **INT32)
     blockout_only = serializers.BooleanField(required=False, allow_null=True)
     procedure_codes_to_add = ProcedureCodeListField(required=False, allow_null=True)
     required_procedure_codes = ProcedureCodeListField(required=False, allow_null=True)
     require_all = serializers.BooleanField(required=False, allow_null=True)
     location_uuids = OrgRelatedListField(
         Location.objects.all(),
-        location_lookup="pk",
         source="locations",
         required=False,
         allow_null=True,
@@ -118,9 +121,6 @@ class AppointmentTypeFieldsSerializer(serializers.Serializer):
 
     def validate_time_pattern(self, value):
         return value.upper() if value else value
-
-    def validate(self, attrs):
-        return {key: value for key, value in attrs.items() if value is not None}
 
 
 class AppointmentTypeCreateSerializer(AppointmentTypeFieldsSerializer):

@@ -11,19 +11,26 @@ from appointments.models import (
     Appointment,
     AppointmentStatus,
     AppointmentType,
+    CancelledBy,
     ProviderRole,
 )
-from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
+from scheduling.api.relations import (
+    DefinitionField,
+    DefinitionListField,
+    OrgRelatedField,
+    OrgRelatedListField,
+)
 from scheduling.api.serializers import (
+    INT32,
     AnnotatedRefField,
     BaseVersionSerializer,
+    InputSerializer,
     LocalTimeField,
     MoneyField,
     RefSerializer,
     StrictUUIDField,
 )
 from scheduling.models import (
-    Definition,
     DefinitionCategory,
     FlowStatus,
     Location,
@@ -35,12 +42,7 @@ from scheduling.models import (
 from scheduling.timezones import to_local
 from scheduling.validators import validate_color
 
-INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 MONEY_IN = {"min_value": Decimal("0"), "max_digits": 10, "decimal_places": 2}
-
-
-def _definitions(category: DefinitionCategory):
-    return Definition.objects.filter(category=category)
 
 
 # --- responses -----------------------------------------------------------------------
@@ -172,19 +174,11 @@ def _money(**kwargs):
     return serializers.DecimalField(**MONEY_IN, required=False, allow_null=True, **kwargs)
 
 
-class DropNullsMixin:
-    """``null`` for an optional field means "not given" (CONVENTIONS bodies)."""
-
-    def validate(self, attrs):
-        return {key: value for key, value in super().validate(attrs).items() if value is not None}
-
-
-class AppointmentFieldsSerializer(DropNullsMixin, serializers.Serializer):
+class AppointmentFieldsSerializer(InputSerializer):
     """Fields a booking sets; shared by create, update and bulk rows."""
 
     operatory_uuid = OrgRelatedField(
         Operatory.objects.all(),
-        location_lookup="location",
         source="operatory",
         required=False,
         allow_null=True,
@@ -215,8 +209,8 @@ class AppointmentFieldsSerializer(DropNullsMixin, serializers.Serializer):
     )
     estimated_insurance = _money()
     estimated_patient_portion = _money()
-    tag_uuids = OrgRelatedListField(
-        _definitions(DefinitionCategory.APPOINTMENT_TAG),
+    tag_uuids = DefinitionListField(
+        DefinitionCategory.APPOINTMENT_TAG,
         source="tags",
         required=False,
         allow_null=True,
@@ -231,7 +225,7 @@ class AppointmentFieldsSerializer(DropNullsMixin, serializers.Serializer):
 
 
 class AppointmentCreateSerializer(AppointmentFieldsSerializer):
-    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
+    location_uuid = OrgRelatedField(Location.objects.all(), source="location")
     patient_uuid = OrgRelatedField(Patient.objects.all(), source="patient")
     status = serializers.ChoiceField(
         AppointmentStatus.choices, required=False, default=AppointmentStatus.SCHEDULED
@@ -244,8 +238,8 @@ class AppointmentCreateSerializer(AppointmentFieldsSerializer):
         max_length=20,
         help_text="Providers in order; the first is the appointment's provider.",
     )
-    confirmation_status_uuid = OrgRelatedField(
-        _definitions(DefinitionCategory.APPT_CONFIRMED),
+    confirmation_status_uuid = DefinitionField(
+        DefinitionCategory.APPT_CONFIRMED,
         source="confirmation_status",
         required=False,
         allow_null=True,
@@ -269,7 +263,6 @@ class MoveSerializer(BaseVersionSerializer):
     end_time = LocalTimeField()
     operatory_uuid = OrgRelatedField(
         Operatory.objects.all(),
-        location_lookup="location",
         source="operatory",
         required=False,
         allow_null=True,
@@ -285,9 +278,7 @@ class PlaceSerializer(BaseVersionSerializer):
     schedule_date = serializers.DateField()
     start_time = LocalTimeField()
     end_time = LocalTimeField()
-    operatory_uuid = OrgRelatedField(
-        Operatory.objects.all(), location_lookup="location", source="operatory"
-    )
+    operatory_uuid = OrgRelatedField(Operatory.objects.all(), source="operatory")
     allow_overlap = serializers.BooleanField(required=False, default=False)
 
 
@@ -303,14 +294,17 @@ class TransitionSerializer(BaseVersionSerializer):
 
 
 class CancelSerializer(BaseVersionSerializer):
-    cancel_reason_uuid = OrgRelatedField(
-        _definitions(DefinitionCategory.CANCEL_REASON),
+    cancel_reason_uuid = DefinitionField(
+        DefinitionCategory.CANCEL_REASON,
         source="cancel_reason",
         required=False,
         allow_null=True,
     )
-    cancelled_by = serializers.CharField(
-        required=False, allow_blank=True, max_length=150, help_text="Default: the caller."
+    cancelled_by = serializers.ChoiceField(
+        CancelledBy.choices,
+        required=False,
+        allow_null=True,
+        help_text="patient or practice (default: practice); who cancelled is in the history.",
     )
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=4000, help_text="Kept in the history entry."
@@ -318,8 +312,8 @@ class CancelSerializer(BaseVersionSerializer):
 
 
 class BreakSerializer(BaseVersionSerializer):
-    broken_reason_uuid = OrgRelatedField(
-        _definitions(DefinitionCategory.BROKEN_REASON),
+    broken_reason_uuid = DefinitionField(
+        DefinitionCategory.BROKEN_REASON,
         source="broken_reason",
         required=False,
         allow_null=True,
@@ -332,8 +326,8 @@ class PinboardSerializer(BaseVersionSerializer):
 
 
 class ConfirmationStatusInputSerializer(BaseVersionSerializer):
-    confirmation_status_uuid = OrgRelatedField(
-        _definitions(DefinitionCategory.APPT_CONFIRMED),
+    confirmation_status_uuid = DefinitionField(
+        DefinitionCategory.APPT_CONFIRMED,
         source="confirmation_status",
         required=False,
         allow_null=True,
@@ -341,14 +335,14 @@ class ConfirmationStatusInputSerializer(BaseVersionSerializer):
     )
 
 
-class BulkConfirmSerializer(serializers.Serializer):
+class BulkConfirmSerializer(InputSerializer):
     appointment_uuids = serializers.ListField(child=StrictUUIDField(), min_length=1, max_length=500)
-    confirmation_status_uuid = OrgRelatedField(
-        _definitions(DefinitionCategory.APPT_CONFIRMED), source="confirmation_status"
+    confirmation_status_uuid = DefinitionField(
+        DefinitionCategory.APPT_CONFIRMED, source="confirmation_status"
     )
 
 
-class FlowStatusInputSerializer(serializers.Serializer):
+class FlowStatusInputSerializer(InputSerializer):
     flow_status_uuid = OrgRelatedField(FlowStatus.objects.all(), source="flow_status")
     change_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
@@ -365,7 +359,7 @@ class ProcedureInputSerializer(BaseVersionSerializer):
     charted_procedure_uuid = StrictUUIDField(required=False, allow_null=True)
 
 
-class ProviderAssignmentSerializer(serializers.Serializer):
+class ProviderAssignmentSerializer(InputSerializer):
     provider_uuid = OrgRelatedField(Provider.objects.all(), source="provider")
     role = serializers.ChoiceField(ProviderRole.choices, required=False, allow_null=True)
     start_time = LocalTimeField(
@@ -381,11 +375,9 @@ class ProvidersReplaceSerializer(BaseVersionSerializer):
     providers = ProviderAssignmentSerializer(many=True, max_length=20)
 
 
-class CheckConflictsSerializer(serializers.Serializer):
-    location_uuid = OrgRelatedField(Location.objects.all(), location_lookup="pk", source="location")
-    operatory_uuid = OrgRelatedField(
-        Operatory.objects.all(), location_lookup="location", source="operatory"
-    )
+class CheckConflictsSerializer(InputSerializer):
+    location_uuid = OrgRelatedField(Location.objects.all(), source="location")
+    operatory_uuid = OrgRelatedField(Operatory.objects.all(), source="operatory")
     schedule_date = serializers.DateField()
     start_time = LocalTimeField()
     end_time = LocalTimeField()
@@ -411,7 +403,7 @@ class CheckConflictsSerializer(serializers.Serializer):
     )
 
 
-class BulkMetaSerializer(serializers.Serializer):
+class BulkMetaSerializer(InputSerializer):
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text="Validate every row, write nothing."
     )
@@ -428,7 +420,7 @@ class BulkRowsField(serializers.ListField):
     """Rows stay raw here: each is validated on its own, so one bad row fails alone."""
 
 
-class BulkImportSerializer(serializers.Serializer):
+class BulkImportSerializer(InputSerializer):
     meta = BulkMetaSerializer(required=False)
     rows = BulkRowsField(
         child=serializers.DictField(),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from appointments.models import AppointmentType, AppointmentTypeLocation, AppointmentTypeStatus
 from appointments.models.appointment_types import SLOT_MINUTES
 from scheduling.models import Location, Organization
-from scheduling.services import unique_violations, versioned_update
+from scheduling.services import unique_violations, update_versioned, versioned_update
 
 UNIQUE_NAME = {
     "appointment_type_active_name": (
@@ -37,8 +37,8 @@ def _set_locations(
     appointment_type: AppointmentType,
     locations: Iterable[Location],
     visible_location_ids: frozenset[int] | None,
-) -> None:
-    """Replace the type's locations with ``locations``.
+) -> bool:
+    """Replace the type's locations with ``locations``; True when that changed them.
 
     A caller limited to some locations manages only those: the type's other locations
     are neither shown to it nor removed by it.
@@ -57,6 +57,7 @@ def _set_locations(
         )
         for pk in sorted(wanted - current)
     )
+    return wanted != current
 
 
 def appointment_type_create(
@@ -82,13 +83,16 @@ def appointment_type_update(
 ) -> AppointmentType:
     """Change an appointment type if nobody changed it since ``base_version``."""
     _derive_duration(changes)
-    for field, value in changes.items():
-        setattr(appointment_type, field, value)
-    _validate(appointment_type)
-    with unique_violations(UNIQUE_NAME):
-        versioned_update(appointment_type, base_version=base_version, changes=changes)
-        if locations is not None:
-            _set_locations(appointment_type, locations, visible_location_ids)
+    with transaction.atomic():
+        update_versioned(
+            appointment_type, base_version=base_version, changes=changes, unique=UNIQUE_NAME
+        )
+        locations_changed = locations is not None and _set_locations(
+            appointment_type, locations, visible_location_ids
+        )
+        if locations_changed and appointment_type.version == base_version:
+            # Only the locations changed: the type's version still moves on.
+            versioned_update(appointment_type, base_version=base_version, changes={})
     return appointment_type
 
 

@@ -42,7 +42,7 @@ from appointments.services.times import (
 )
 from scheduling.exceptions import InvalidState
 from scheduling.models import Definition, Location, Operatory, Organization, ProcedureCode, Provider
-from scheduling.services import unique_violations, versioned_update
+from scheduling.services import check_version, unique_violations, versioned_update
 
 S = AppointmentStatus
 
@@ -342,12 +342,12 @@ def appointment_update(
     base_version: int,
     allow_overlap: bool = False,
     tags: Iterable[Definition] | None = None,
-    skip_unchanged: bool = False,
     **changes,
 ) -> Appointment:
     """Change details, time or chair; a change of time, chair or type re-checks the slot.
 
-    With ``skip_unchanged`` a change that changes nothing writes nothing (re-imports).
+    A change that changes nothing writes nothing: no version, no history entry (a
+    re-import, a client re-sending what it read). ``base_version`` is still checked.
     """
     before = history.snapshot(appointment)
     slot_before = (appointment.start_at, appointment.end_at, appointment.operatory_id)
@@ -381,7 +381,8 @@ def appointment_update(
             tag_change = {
                 "tags": {"old": [str(u) for u in current_tags], "new": [str(t.uuid) for t in tags]}
             }
-    if skip_unchanged and tags is None and not history.diff(before, history.snapshot(appointment)):
+    if tags is None and not history.diff(before, history.snapshot(appointment)):
+        check_version(appointment, base_version)
         return appointment
     with transaction.atomic():
         write(

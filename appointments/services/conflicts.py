@@ -92,11 +92,6 @@ class Conflicts:
     def blocking_codes(self) -> list[str]:
         return [code for code in self.reason_codes if code != PROVIDER_OVERLAP]
 
-    def as_payload(self) -> dict:
-        from appointments.serializers import ConflictDetailsSerializer
-
-        return ConflictDetailsSerializer(self).data
-
 
 class SchedulingConflict(Conflict):
     """409: the slot is taken (``APPOINTMENT_OVERLAP``) or blocked (``BLOCKED_TIME_CONFLICT``)."""
@@ -122,7 +117,7 @@ class SchedulingConflict(Conflict):
             detail,
             # A blocked time cannot be overridden; an overlap can (allow_overlap).
             code=BLOCKED_TIME_CONFLICT if BLOCKED_TIME_CONFLICT in codes else APPOINTMENT_OVERLAP,
-            conflicts=conflicts.as_payload(),
+            conflicts=conflicts,  # rendered by the API (ConflictDetailsSerializer)
             reason_codes=codes,
         )
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from rest_framework import serializers
 
 from appointments.models import (
     Appointment,
@@ -21,6 +20,7 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.times import WallTimes, local_interval, local_wall_times
+from scheduling.exceptions import FieldError
 from scheduling.models import ProcedureCode, Provider
 from scheduling.services import versioned_update
 
@@ -144,23 +144,15 @@ def providers_replace(
                     ),
                 )
             except ValidationError as error:  # name the row: providers[order].start_time
-                raise serializers.ValidationError(
-                    {"providers": {order: serializers.as_serializer_error(error)}}
+                name, (first, *_) = next(iter(error.error_dict.items()))
+                raise FieldError(
+                    ("providers", order, name), first.messages[0], type=first.code or "invalid"
                 ) from error
             if start < appointment.start_at or end > appointment.end_at:
-                raise serializers.ValidationError(
-                    {
-                        "providers": {
-                            order: {
-                                "start_time": [
-                                    serializers.ErrorDetail(
-                                        "A provider's time lies within the appointment's.",
-                                        code="outside_appointment",
-                                    )
-                                ]
-                            }
-                        }
-                    }
+                raise FieldError(
+                    ("providers", order, "start_time"),
+                    "A provider's time lies within the appointment's.",
+                    type="outside_appointment",
                 )
         links.append(
             AppointmentProvider(

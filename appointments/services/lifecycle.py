@@ -15,6 +15,7 @@ from appointments.models import (
     Appointment,
     AppointmentProcedure,
     AppointmentStatus,
+    CancelledBy,
     HistoryAction,
     PatientFlowEvent,
     ProcedureStatus,
@@ -95,7 +96,7 @@ def appointment_transition(
     for field, value in fields.items():
         setattr(appointment, field, value)
     if status == S.CANCELLED and not appointment.cancelled_by:
-        appointment.cancelled_by = history.actor_name(actor)
+        appointment.cancelled_by = CancelledBy.PRACTICE  # who clicked is in the history
     entering_slot = status in LIVE_STATUSES and before["status"] not in LIVE_STATUSES
     if entering_slot:
         check_slot_fields(appointment)

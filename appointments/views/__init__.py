@@ -1,4 +1,20 @@
 from appointments.views.appointment_types import AppointmentTypeViewSet, ConfirmationStatusViewSet
 from appointments.views.appointments import AppointmentViewSet
+from appointments.views.collections import AppointmentCollectionViewSet
+from appointments.views.details import (
+    AppointmentHistoryViewSet,
+    AppointmentProcedureViewSet,
+    AppointmentProviderViewSet,
+    PatientFlowEventViewSet,
+)
 
-__all__ = ["AppointmentTypeViewSet", "AppointmentViewSet", "ConfirmationStatusViewSet"]
+__all__ = [
+    "AppointmentCollectionViewSet",
+    "AppointmentHistoryViewSet",
+    "AppointmentProcedureViewSet",
+    "AppointmentProviderViewSet",
+    "AppointmentTypeViewSet",
+    "AppointmentViewSet",
+    "ConfirmationStatusViewSet",
+    "PatientFlowEventViewSet",
+]

@@ -47,15 +47,15 @@ class AppointmentTypeViewSet(
     schema_tags = ("Appointment Types",)
 
     def get_queryset(self):
-        return with_visible_locations(super().get_queryset(), self.request.access)
+        return with_visible_locations(super().get_queryset(), self.access)
 
     def perform_create(self, data):
-        return appointment_type_create(org=self.request.org, **data)
+        return appointment_type_create(org=self.access.org, **data)
 
     def perform_update(self, instance, data):
         return appointment_type_update(
             appointment_type=instance,
-            visible_location_ids=self.request.access.location_ids,
+            visible_location_ids=self.access.location_ids,
             **data,
         )
 

@@ -20,6 +20,7 @@ from blockouts.services.templates import (
 from blockouts.services.types import (
     blockout_type_create,
     blockout_type_deactivate,
+    blockout_type_delete,
     blockout_type_update,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "blockout_template_update",
     "blockout_type_create",
     "blockout_type_deactivate",
+    "blockout_type_delete",
     "blockout_type_update",
     "blockout_update",
     "blockouts_copy_day",

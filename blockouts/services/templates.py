@@ -27,7 +27,7 @@ from blockouts.services.planning import (
 )
 from scheduling.exceptions import Conflict
 from scheduling.models import Location, Operatory, Organization
-from scheduling.services import versioned_update
+from scheduling.services import update_versioned
 
 
 def _validate(template: BlockoutTemplate) -> None:
@@ -46,10 +46,7 @@ def blockout_template_update(
     *, template: BlockoutTemplate, base_version: int, **changes
 ) -> BlockoutTemplate:
     """Change a template if nobody changed it (or its items) since ``base_version``."""
-    for field, value in changes.items():
-        setattr(template, field, value)
-    _validate(template)
-    return versioned_update(template, base_version=base_version, changes=changes)
+    return update_versioned(template, base_version=base_version, changes=changes)
 
 
 def blockout_template_delete(*, template: BlockoutTemplate) -> None:

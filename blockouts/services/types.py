@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from blockouts.models import BlockoutType, BlockoutTypeStatus
 from scheduling.models import Organization
-from scheduling.services import unique_violations, versioned_update
+from scheduling.services import unique_violations, update_versioned
 
 UNIQUE_NAME = {
     "blockout_type_active_name": (
@@ -38,17 +38,14 @@ def blockout_type_update(
 
     Its blockouts follow: making a type no-schedule makes its existing blockouts block.
     """
-    for field, value in changes.items():
-        setattr(blockout_type, field, value)
-    _validate(blockout_type)
-    with unique_violations(UNIQUE_NAME):
-        versioned_update(blockout_type, base_version=base_version, changes=changes)
-    return blockout_type
+    return update_versioned(
+        blockout_type, base_version=base_version, changes=changes, unique=UNIQUE_NAME
+    )
 
 
 @transaction.atomic
 def blockout_type_deactivate(*, blockout_type: BlockoutType) -> BlockoutType:
-    """Retire a type (the API's DELETE): gone from lists and pickers, history kept.
+    """Retire a type (the admin's action): out of pickers, restorable, history kept.
 
     Blockouts and template items of the type stay as they are, so past and planned days
     still show (and still block) what they did. Deactivating twice changes nothing.
@@ -58,3 +55,19 @@ def blockout_type_deactivate(*, blockout_type: BlockoutType) -> BlockoutType:
     )
     blockout_type.refresh_from_db()
     return blockout_type
+
+
+def blockout_type_delete(*, blockout_type: BlockoutType) -> None:
+    """Delete a type for good (the API's DELETE, irreversible as the reference says).
+
+    It leaves every list and lookup and cannot be restored; blockouts and template items
+    that used it stay and keep showing (and blocking with) it, so the row is kept,
+    marked deleted and inactive (which also frees its name for a new type).
+    """
+    now = timezone.now()
+    BlockoutType.objects.filter(pk=blockout_type.pk).update(
+        status=BlockoutTypeStatus.INACTIVE,
+        deleted_at=now,
+        updated_at=now,
+        version=F("version") + 1,
+    )

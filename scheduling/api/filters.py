@@ -43,7 +43,7 @@ class LocationUUIDFilter(django_filters.UUIDFilter):
     def filter(self, qs, value):
         if value in (None, ""):
             return qs
-        location = resolve_one(self.parent.request, Location.objects.all(), value, "pk")
+        location = resolve_one(self.parent.request.access, Location.objects.all(), value)
         if self.apply:
             return getattr(self.parent, self.apply)(qs, location)
         return qs.filter(**{self.location_lookup: location})

@@ -1,8 +1,10 @@
-"""Related-object inputs resolved through the org of the path.
+"""Related-object inputs resolved in the caller's org.
 
-An id of another org is indistinguishable from an unknown id (404); an object at a
-location the caller may not access is refused (403). No request can link to another
-tenant's row, because every lookup here filters by ``request.org``.
+An id of another org is indistinguishable from an unknown id (both fail as
+``not_found``, which the view turns into a 404 naming every such id with its ``loc``);
+an object at a location the caller may not access is refused (403). No request can
+link to another tenant's row: every lookup here filters by the caller's org, and the
+location check follows the model's declared ``location_scope``.
 """
 
 from __future__ import annotations
@@ -11,90 +13,143 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
+from scheduling.access import Access
 from scheduling.api.serializers import StrictUUIDField
+from scheduling.exceptions import NotFound
+from scheduling.models import Definition
+from scheduling.models.base import location_id_of
 
 
-def _label(queryset: QuerySet) -> str:
-    return str(queryset.model._meta.verbose_name).capitalize()
-
-
-def _location_id(obj, location_lookup: str | None) -> int | None:
-    if location_lookup is None:
-        return None
-    if location_lookup == "pk":
-        return obj.pk
-    return getattr(obj, f"{location_lookup}_id")
+def label(model) -> str:
+    return str(model._meta.verbose_name).capitalize()
 
 
 class ResolutionCache(dict):
-    """Objects already resolved in this request, for requests that name the same ids again
-    and again (a bulk import's rows). Opt-in: set ``request.resolution_cache``.
+    """Objects already resolved for one batch that names the same ids again and again (a
+    bulk import's rows): pass it as the serializer context's ``resolution_cache``.
 
-    Keyed by the queryset's SQL and the id, so a filtered queryset (definitions of one
-    category) never answers for another. Only found objects are kept; the location check
-    runs on every use.
+    Keyed by the queryset's SQL and the id, so a filtered queryset never answers for
+    another. Only found objects are kept; the location check runs on every use.
     """
 
     def key(self, queryset: QuerySet, value: UUID) -> tuple:
         return (str(queryset.query), value)
 
 
-def resolve_one(request, queryset: QuerySet, value: UUID, location_lookup: str | None = None):
-    cache: ResolutionCache | None = getattr(request, "resolution_cache", None)
-    key = cache.key(queryset, value) if cache is not None else None
-    obj = cache.get(key) if cache is not None else None
-    if obj is None:
-        obj = queryset.filter(org=request.org, uuid=value).first()
-        if obj is None:
-            raise exceptions.NotFound(f"{_label(queryset)} {value} not found.")
-        if cache is not None:
-            cache[key] = obj
-    request.access.check_location(_location_id(obj, location_lookup))
-    return obj
-
-
 def resolve_many(
-    request, queryset: QuerySet, values: Iterable[UUID], location_lookup: str | None = None
-) -> list:
-    """Resolve ids in one query, keeping the caller's order and dropping repeats."""
+    access: Access,
+    queryset: QuerySet,
+    values: Iterable[UUID],
+    cache: ResolutionCache | None = None,
+) -> tuple[list, list[UUID]]:
+    """Resolve ids in one query, keeping the caller's order and dropping repeats.
+
+    Returns the objects found and the ids not found; an object at a forbidden location
+    is a 403 (``Forbidden``), since the request named it.
+    """
     wanted = list(dict.fromkeys(values))
-    cache: ResolutionCache | None = getattr(request, "resolution_cache", None)
-    if cache is not None and len(wanted) == 1:
-        return [resolve_one(request, queryset, wanted[0], location_lookup)]
-    found = {obj.uuid: obj for obj in queryset.filter(org=request.org, uuid__in=wanted)}
-    missing = [str(v) for v in wanted if v not in found]
-    if missing:
-        raise exceptions.NotFound(f"{_label(queryset)} not found: {', '.join(missing)}.")
+    found = {}
+    if cache is not None:
+        found = {
+            v: cache[cache.key(queryset, v)] for v in wanted if cache.key(queryset, v) in cache
+        }
+    unknown = [v for v in wanted if v not in found]
+    if unknown:
+        for obj in queryset.filter(org=access.org, uuid__in=unknown):
+            found[obj.uuid] = obj
+            if cache is not None:
+                cache[cache.key(queryset, obj.uuid)] = obj
     for obj in found.values():
-        request.access.check_location(_location_id(obj, location_lookup))
-    return [found[v] for v in wanted]
+        access.check_location(location_id_of(obj))
+    return [found[v] for v in wanted if v in found], [v for v in wanted if v not in found]
 
 
-class OrgRelatedField(StrictUUIDField):
+def resolve_one(access: Access, queryset: QuerySet, value: UUID, cache=None):
+    """One id, or a 404 naming it."""
+    objects, _missing = resolve_many(access, queryset, [value], cache)
+    if not objects:
+        raise NotFound(f"{label(queryset.model)} {value} not found.")
+    return objects[0]
+
+
+class _Resolving:
+    default_error_messages = {"not_found": "{label} {ids} not found."}
+
+    def _resolve(self, values: list[UUID]) -> list:
+        context = self.context
+        objects, missing = resolve_many(
+            context["access"], self.queryset, values, context.get("resolution_cache")
+        )
+        if missing:
+            self.fail(
+                "not_found",
+                label=label(self.queryset.model),
+                ids=", ".join(str(v) for v in missing),
+            )
+        return objects
+
+
+class OrgRelatedField(_Resolving, StrictUUIDField):
     """A ``*_uuid`` input resolved to the object of the caller's org."""
 
-    def __init__(self, queryset: QuerySet, location_lookup: str | None = None, **kwargs):
+    def __init__(self, queryset: QuerySet, **kwargs):
         self.queryset = queryset
-        self.location_lookup = location_lookup
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        return resolve_one(self.context["request"], self.queryset, value, self.location_lookup)
+        return self._resolve([super().to_internal_value(data)])[0]
 
 
-class OrgRelatedListField(serializers.ListField):
+class OrgRelatedListField(_Resolving, serializers.ListField):
     """A ``*_uuids`` input resolved in one query."""
 
-    def __init__(self, queryset: QuerySet, location_lookup: str | None = None, **kwargs):
+    def __init__(self, queryset: QuerySet, **kwargs):
         self.queryset = queryset
-        self.location_lookup = location_lookup
         kwargs.setdefault("child", StrictUUIDField())
         kwargs.setdefault("max_length", 500)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        return resolve_many(self.context["request"], self.queryset, values, self.location_lookup)
+        return self._resolve(super().to_internal_value(data))
+
+
+class DefinitionField(OrgRelatedField):
+    """A ``*_uuid`` naming a definition of one category (a cancel reason, a tag …).
+
+    A definition of another category is a 422 that says which category it is, not a 404:
+    the id exists, it is just the wrong kind.
+    """
+
+    default_error_messages = {
+        "wrong_category": "This is a {actual} definition; expected a {expected} definition."
+    }
+
+    def __init__(self, category: str, **kwargs):
+        self.category = category
+        super().__init__(Definition.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        definition = super().to_internal_value(data)
+        if definition.category != self.category:
+            self.fail("wrong_category", actual=definition.category, expected=self.category)
+        return definition
+
+
+class DefinitionListField(OrgRelatedListField):
+    """``*_uuids`` naming definitions of one category (see ``DefinitionField``)."""
+
+    def __init__(self, category: str, **kwargs):
+        self.category = category
+        super().__init__(Definition.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        definitions = super().to_internal_value(data)
+        wrong = [d for d in definitions if d.category != self.category]
+        if wrong:
+            raise serializers.ValidationError(
+                f"{', '.join(str(d.uuid) for d in wrong)}: not {self.category} definitions.",
+                code="wrong_category",
+            )
+        return definitions

@@ -1,9 +1,73 @@
-"""Serializer building blocks shared by every app's API."""
+"""Serializer building blocks shared by every app's API.
+
+Requests: ``InputSerializer`` (unknown fields are a 422 naming them; ``null`` for an
+optional field means "not given"), ``model_field`` (limits taken from the model), the
+32-bit bounds ``INT32``. Responses: ``VersionedSerializer``, ``RefSerializer``.
+"""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.field_mapping import get_field_kwargs
+
+#: Bounds of a PostgreSQL ``integer`` column, for integer inputs stored in one.
+INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
+
+
+class InputSerializer(serializers.Serializer):
+    """A request body (or one item of it), strict about what it accepts.
+
+    - a key the serializer does not declare is a 422 naming it (``unknown_field``), so a
+      client's typo or a read-only field (``status`` in a PATCH) is never silently lost;
+    - ``null`` for an optional field means "not given" (the default on create, unchanged
+      on update): such keys are left out of ``validated_data``.
+    """
+
+    default_error_messages = {"unknown_field": "Unknown field; this request accepts: {known}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = [key for key in data if key not in known]
+            if unknown:
+                message = self.error_messages["unknown_field"].format(
+                    known=", ".join(sorted(known)) or "nothing"
+                )
+                raise serializers.ValidationError(
+                    {
+                        str(key): [serializers.ErrorDetail(message, code="unknown_field")]
+                        for key in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        return {key: value for key, value in super().validate(attrs).items() if value is not None}
+
+
+def model_field(model, name: str, field_class=None, **kwargs) -> serializers.Field:
+    """An input field for ``model.name`` with the model's limits (length, choices, bounds).
+
+    ``kwargs`` override (``required``, ``help_text`` …); optional fields accept ``null``.
+    """
+    model_field_ = model._meta.get_field(name)
+    options = get_field_kwargs(name, model_field_)
+    options.pop("model_field", None)
+    options.pop("validators", None) if "validators" in kwargs else None
+    if "choices" in options and field_class is None:
+        field_class = serializers.ChoiceField
+    else:
+        options.pop("choices", None)
+    if field_class is None:
+        field_class = serializers.ModelSerializer.serializer_field_mapping[type(model_field_)]
+    options.update(kwargs)
+    if options.get("required") is False:
+        options.setdefault("allow_null", True)
+    if field_class is not serializers.CharField:
+        options.pop("allow_blank", None)
+        options.pop("max_length", None) if field_class is serializers.ChoiceField else None
+    return field_class(**options)
 
 
 class RefSerializer(serializers.Serializer):
@@ -50,12 +114,12 @@ class VersionedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BaseVersionSerializer(serializers.Serializer):
+class BaseVersionSerializer(InputSerializer):
     """Input of every update that the contract guards with ``base_version``."""
 
     base_version = serializers.IntegerField(
         min_value=1,
-        max_value=2**31 - 1,
+        max_value=INT32["max_value"],
         help_text="The version the client read; a stale one is a 409.",
     )
 

@@ -1,48 +1,119 @@
-"""Base views: every endpoint under ``/api/v1/{org_id}/`` inherits its tenancy from here.
+"""The CRUD kit: every endpoint under ``/api/v1/{org_id}/`` inherits its tenancy from here.
 
 ``OrgScopedMixin.initial`` runs after DRF has authenticated the request: it resolves
-the org from the path (404 for non-members and unknown orgs alike), then checks the
-caller's role. ``get_queryset`` filters by the org and by the caller's locations, so
-no view can forget either.
+the caller's ``Access`` from the path (404 for non-members and unknown orgs alike),
+checks the role, and refuses query parameters the operation does not declare.
+``get_queryset`` reads through ``restrict(access)``, so no view can forget the org or
+the caller's locations; a model that declares no location scope shows nothing.
+
+A plain resource is a declaration (see the README, "Adding a resource"):
+
+    class BlockoutTypeViewSet(OrgModelViewSet):
+        queryset = BlockoutType.objects.all()
+        serializer_class = BlockoutTypeSerializer
+        input_serializer_classes = {"create": ..., "partial_update": ...}
+        lookup_url_kwarg = "blockout_type_uuid"
+        write_role = Role.ADMIN
+
+        def perform_create(self, data): return blockout_type_create(org=self.access.org, **data)
+        ...
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from scheduling.api.access import Access, RolePermission
-from scheduling.api.exceptions import RequestValidationError
+from scheduling.access import Access
+from scheduling.api.access import RolePermission
+from scheduling.api.exceptions import RequestValidationError, error_items
+from scheduling.exceptions import NotFound
 from scheduling.models import Role
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+PAGE_PARAMS = frozenset({"page", "page_size"})
 
 
 class OrgScopedMixin:
     permission_classes = [IsAuthenticated, RolePermission]
     write_role: Role = Role.STAFF
     action_roles: dict[str, Role] = {}
-    #: Lookup from the model to its location ("location", "pk" for Location itself), or
-    #: None for org-wide rows. Rows at forbidden locations are left out of every queryset.
-    location_lookup: str | None = None
+    #: Actions answering a page of ``{items, page, page_size, total}``.
+    paged_actions: frozenset[str] = frozenset({"list"})
+    #: Query parameters per action, checked by ``validated_query`` and documented.
+    query_serializer_classes: dict[str, type] = {}
     schema_tags: tuple[str, ...] = ()
+    access: Access
 
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)
         if request.user is None:
             raise exceptions.NotAuthenticated()
-        request.access = Access.resolve(request.user, kwargs["org_id"])
-        request.org = request.access.org
+        self.access = Access.member(request.user, kwargs["org_id"])
+        request.access = self.access
+        request.org = self.access.org
         super().initial(request, *args, **kwargs)
+        self.check_query_params(request)
 
-    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        request = self.request
-        return request.access.scope(queryset.filter(org=request.org), self.location_lookup)
+    # --- query parameters ----------------------------------------------------------------
 
-    def get_queryset(self):
-        return self.scope_queryset(super().get_queryset())
+    def get_query_serializer_class(self):
+        return self.query_serializer_classes.get(getattr(self, "action", None))
+
+    def allowed_query_params(self) -> set[str]:
+        allowed: set[str] = set()
+        action = getattr(self, "action", None)
+        if action in self.paged_actions:
+            allowed |= PAGE_PARAMS
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        query_class = self.get_query_serializer_class()
+        if query_class is not None:
+            allowed |= set(query_class().fields)
+        return allowed
+
+    def check_query_params(self, request) -> None:
+        """A query parameter the operation does not know is a 422 naming it, never ignored."""
+        if request.method in ("HEAD", "OPTIONS"):
+            return
+        allowed = self.allowed_query_params()
+        unknown = [name for name in request.query_params if name not in allowed]
+        if unknown:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise RequestValidationError(
+                {
+                    name: [
+                        exceptions.ErrorDetail(
+                            f"Unknown query parameter; this operation accepts: {known}.",
+                            code="unknown_parameter",
+                        )
+                    ]
+                    for name in unknown
+                },
+                location="query",
+            )
+
+    def validated_query(self) -> dict:
+        """The action's declared query parameters, checked; errors are 422 ``query``."""
+        serializer = self.get_query_serializer_class()(
+            data=self.request.query_params, context=self.get_serializer_context()
+        )
+        if not serializer.is_valid():
+            raise RequestValidationError(serializer.errors, location="query")
+        return serializer.validated_data
+
+    # --- reads -------------------------------------------------------------------------
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["access"] = getattr(self, "access", None)
+        return context
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().restrict(self.access)
 
 
 class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
@@ -65,9 +136,7 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         queryset = self.get_queryset()
         obj = queryset.filter(**{self.lookup_field: self.kwargs[self.lookup_url_kwarg]}).first()
         if obj is None:
-            raise exceptions.NotFound(
-                f"{queryset.model._meta.verbose_name.capitalize()} not found."
-            )
+            raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.")
         self.check_object_permissions(self.request, obj)
         return obj
 
@@ -75,29 +144,36 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         return self.input_serializer_classes.get(getattr(self, "action", None))
 
     def validated_input(self, **kwargs) -> dict:
+        """The request body, checked by the action's input serializer.
+
+        When the only errors are ids that name nothing in the org, the answer is a 404
+        listing each of them with its ``loc``; any other error makes it a 422.
+        """
         serializer = self.get_input_serializer_class()(
             data=self.request.data, context=self.get_serializer_context(), **kwargs
         )
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def validated_query(self, serializer_class) -> dict:
-        """Query parameters checked by ``serializer_class``; errors are 422 ``query``."""
-        serializer = serializer_class(
-            data=self.request.query_params, context=self.get_serializer_context()
-        )
         if not serializer.is_valid():
-            raise RequestValidationError(serializer.errors, location="query")
+            raise_for_input_errors(serializer.errors)
         return serializer.validated_data
 
-    def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+    def respond(self, instance: Model, status_code: int = status.HTTP_200_OK) -> Response:
         """Serialize ``instance`` as read through this view's queryset (same shape as GET)."""
         fresh = self.get_queryset().get(pk=instance.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
+    def page(self, queryset: QuerySet, serializer_class=None) -> Response:
+        """A page of ``queryset`` (for actions listed in ``paged_actions``)."""
+        serializer_class = serializer_class or self.get_serializer_class()
+        rows = self.paginate_queryset(queryset)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(serializer_class(rows, many=True, context=context).data)
 
-class ReadOnlyOrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
-    pass
+
+def raise_for_input_errors(errors, location: str = "body") -> None:
+    items = error_items(errors, [location])
+    if items and all(item["type"] == "not_found" for item in items):
+        raise NotFound(" ".join(item["msg"] for item in items), errors=items)
+    raise RequestValidationError(errors, location=location)
 
 
 class CreateMixin:
@@ -116,9 +192,64 @@ class PartialUpdateMixin:
 
     def partial_update(self, request, *args, **kwargs):
         instance = self.get_object()
-        data = dict(self.validated_input(partial=False))
-        instance = self.perform_update(instance, data)
+        instance = self.perform_update(instance, dict(self.validated_input()))
         return self.respond(instance)
 
     def perform_update(self, instance, data: dict):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class DestroyMixin:
+    """DELETE → 204 with no body. The subclass's ``perform_destroy`` calls a service."""
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_destroy(self, instance) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ReadOnlyOrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    pass
+
+
+class OrgModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CreateMixin,
+    PartialUpdateMixin,
+    DestroyMixin,
+    OrgViewSet,
+):
+    """List, get, create, PATCH and DELETE of one org-owned resource, through its services."""
+
+
+class NestedOrgViewSet(OrgViewSet):
+    """The children of one parent named in the path (``/templates/{template_uuid}/items``).
+
+    The parent is resolved once, through ``restrict`` (in the org and the caller's
+    locations, else 404) before the body is read; children are listed and looked up
+    under it only.
+    """
+
+    parent_queryset: QuerySet
+    parent_lookup_url_kwarg: str
+    #: The child's foreign key to the parent.
+    parent_field: str
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.get_parent()  # an unknown parent is a 404 before anything else
+
+    def get_parent(self):
+        if not hasattr(self, "_parent"):
+            queryset = self.parent_queryset.restrict(self.access)
+            parent = queryset.filter(uuid=self.kwargs[self.parent_lookup_url_kwarg]).first()
+            if parent is None:
+                raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.")
+            self._parent = parent
+        return self._parent
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(**{self.parent_field: self.get_parent()})

@@ -1,4 +1,10 @@
-from scheduling.models.base import OrgOwnedModel, VersionedModel
+from scheduling.models.base import (
+    LiveOrgManager,
+    LocationScope,
+    OrgOwnedModel,
+    OrgQuerySet,
+    VersionedModel,
+)
 from scheduling.models.reference import (
     Definition,
     DefinitionCategory,
@@ -23,11 +29,14 @@ __all__ = [
     "Definition",
     "DefinitionCategory",
     "FlowStatus",
+    "LiveOrgManager",
     "Location",
+    "LocationScope",
     "Membership",
     "MembershipLocation",
     "Operatory",
     "OrgOwnedModel",
+    "OrgQuerySet",
     "Organization",
     "Patient",
     "ProcedureCode",

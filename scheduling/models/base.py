@@ -1,9 +1,84 @@
-"""Abstract bases every tenant-owned row builds on."""
+"""Abstract bases every tenant-owned row builds on, and the one way rows are read for a
+caller: ``Model.objects.restrict(access)``.
+
+Closed by default (as NetBox's ``RestrictedQuerySet.restrict()``): every org-owned model
+declares once, in ``location_scope``, how a row reaches the location that decides who
+may see it. A model that forgets the declaration is restricted to nothing, so the
+mistake hides data instead of leaking it (and ``tests/test_scoping.py`` names it).
+"""
+
+from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from scheduling.access import Access
+
+
+class LocationScope:
+    """Values of ``location_scope`` besides a lookup path to a location (``"location"``,
+    ``"appointment__location"``): the row is a location, or belongs to the whole org."""
+
+    SELF = "<self>"
+    ORG_WIDE = "<org-wide>"
+
+
+def declared_scope(model: type[models.Model]) -> str | None:
+    """The model's ``location_scope``, or None when it declares none."""
+    return getattr(model, "location_scope", None)
+
+
+def location_id_of(obj: models.Model) -> int | None:
+    """The primary key of the location that decides who may see ``obj`` (None: org-wide)."""
+    scope = declared_scope(type(obj))
+    if scope is None:
+        raise TypeError(f"{type(obj).__name__} declares no location_scope")
+    if scope == LocationScope.ORG_WIDE:
+        return None
+    if scope == LocationScope.SELF:
+        return obj.pk
+    *hops, last = scope.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id")
+
+
+class OrgQuerySet(models.QuerySet):
+    def restrict(self, access: Access) -> OrgQuerySet:
+        """The rows ``access`` may see: its org's, at its permitted locations.
+
+        Rows whose location is NULL (a template or rule for every location) are org-wide
+        and visible to every member. A model without a declared scope yields nothing.
+        """
+        scope = declared_scope(self.model)
+        if scope is None:
+            return self.none()
+        queryset = self.filter(org=access.org)
+        location_ids = access.location_ids
+        if location_ids is None or scope == LocationScope.ORG_WIDE:
+            return queryset
+        if scope == LocationScope.SELF:
+            return queryset.filter(pk__in=location_ids)
+        return queryset.filter(
+            Q(**{f"{scope}__in": location_ids}) | Q(**{f"{scope}__isnull": True})
+        )
+
+
+class LiveOrgManager(models.Manager.from_queryset(OrgQuerySet)):
+    """The default manager of a model whose DELETE is irreversible but whose rows others
+    still name (a blockout type its blockouts show): deleted rows (``deleted_at`` set) are
+    gone for every query that starts from the model, while a foreign key that points at
+    one still reads it (Django follows relations through the base manager)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 def validate_same_org(instance: models.Model, *fields: str) -> None:
@@ -39,6 +114,11 @@ class OrgOwnedModel(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: How a row reaches its location: a lookup path (``"location"``), or a
+    #: ``LocationScope`` value. Every concrete subclass declares it; see ``restrict``.
+    location_scope: str | None = None
+    objects = OrgQuerySet.as_manager()
 
     class Meta:
         abstract = True

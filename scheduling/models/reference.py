@@ -7,7 +7,7 @@ These rows are written by practice administrators in the admin and by the
 from django.db import models
 from django.db.models.functions import Lower
 
-from scheduling.models.base import VersionedModel, validate_same_org
+from scheduling.models.base import LocationScope, VersionedModel, validate_same_org
 from scheduling.validators import validate_cdt_code, validate_color, validate_timezone
 
 
@@ -30,6 +30,8 @@ class Location(VersionedModel):
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=100, blank=True)
 
+    location_scope = LocationScope.SELF
+
     class Meta(VersionedModel.Meta):
         ordering = ["name", "id"]
         constraints = [
@@ -48,6 +50,8 @@ class Operatory(VersionedModel):
     item_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=100, blank=True)
+
+    location_scope = "location"
 
     class Meta(VersionedModel.Meta):
         ordering = ["location__name", "item_order", "name", "id"]
@@ -72,6 +76,8 @@ class Provider(VersionedModel):
     color = models.CharField(max_length=7, blank=True, validators=[validate_color])
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=100, blank=True)
+
+    location_scope = LocationScope.ORG_WIDE
 
     class Meta(VersionedModel.Meta):
         ordering = ["last_name", "first_name", "id"]
@@ -102,6 +108,8 @@ class Patient(VersionedModel):
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=100, blank=True)
 
+    location_scope = LocationScope.ORG_WIDE
+
     class Meta(VersionedModel.Meta):
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["org", "last_name", "first_name"], name="patient_org_name")]
@@ -126,6 +134,8 @@ class ProcedureCode(VersionedModel):
     abbrev = models.CharField(max_length=30, blank=True)
     default_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     is_active = models.BooleanField(default=True)
+
+    location_scope = LocationScope.ORG_WIDE
 
     class Meta(VersionedModel.Meta):
         ordering = ["code", "id"]
@@ -159,6 +169,8 @@ class Definition(VersionedModel):
     item_order = models.IntegerField(default=0)
     is_hidden = models.BooleanField(default=False)
 
+    location_scope = LocationScope.ORG_WIDE
+
     class Meta(VersionedModel.Meta):
         ordering = ["category", "item_order", "name", "id"]
         constraints = [
@@ -180,6 +192,8 @@ class FlowStatus(VersionedModel):
     color = models.CharField(max_length=7, blank=True, validators=[validate_color])
     item_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+
+    location_scope = LocationScope.ORG_WIDE
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]

@@ -18,10 +18,9 @@ from django.test.utils import CaptureQueriesContext
 
 from appointments.management.commands import import_appointments
 from appointments.models import Appointment, AppointmentHistory
-from appointments.serializers.appointments import AppointmentCreateSerializer
 from appointments.services import bulk
-from scheduling.api.access import OperatorAccess
 from scheduling.locks import OPERATORY_BOOKINGS
+from scheduling.models import Role
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentTypeFactory,
@@ -199,7 +198,7 @@ class TestFailures:
         assert statuses(result) == ["failed", "failed", "created"]
         for index, failed in enumerate(result["results"][:2]):
             assert failed["code"] == "NOT_FOUND"
-            assert [e["loc"] for e in failed["errors"]] == [["body", "rows", index]]
+            assert [e["loc"] for e in failed["errors"]] == [["body", "rows", index, field]]
         assert UNKNOWN in result["results"][0]["errors"][0]["msg"]
         assert Appointment.objects.count() == 1
 
@@ -453,9 +452,9 @@ class TestLocks:
         first_row_done, resume = threading.Event(), threading.Event()
         original = bulk.import_row
 
-        def pause_after_the_first_row(request, index, *args, **kwargs):
-            result = original(request, index, *args, **kwargs)
-            if index == 0:
+        def pause_after_the_first_row(access, row, *args, **kwargs):
+            result = original(access, row, *args, **kwargs)
+            if row.index == 0:
                 first_row_done.set()
                 resume.wait(10)
             return result
@@ -674,7 +673,7 @@ class TestCommand:
         assert out == "appointments: 7 rows: 3 created, 0 updated, 0 validated, 0 skipped, 4 failed"
         lines = err.splitlines()
         assert lines[0].startswith("line 3: start_time: Time has wrong format")
-        assert lines[1] == f"line 7: NOT_FOUND: Patient {UNKNOWN} not found."
+        assert lines[1] == f"line 7: patient_uuid: Patient {UNKNOWN} not found."
         assert lines[2].startswith("line 8: APPOINTMENT_OVERLAP: The operatory is booked")
         assert lines[3] == "line 9: has 3 fields, the header has 8"
         assert len(lines) == 4
@@ -685,14 +684,14 @@ class TestCommand:
 
     def test_rows_go_through_bulk_import_in_chunks(self, org, write_csv, csv_row, monkeypatch):
         calls = []
-        real_bulk_import = import_appointments.bulk_import
+        real_import = import_appointments.appointments_import
 
-        def spy(request, rows, **kwargs):
+        def spy(*, access, rows, **kwargs):
             rows = list(rows)
-            calls.append((request, len(rows), kwargs))
-            return real_bulk_import(request, rows, **kwargs)
+            calls.append((access, len(rows), kwargs))
+            return real_import(access=access, rows=rows, **kwargs)
 
-        monkeypatch.setattr(import_appointments, "bulk_import", spy)
+        monkeypatch.setattr(import_appointments, "appointments_import", spy)
         monkeypatch.setattr(import_appointments, "MAX_BULK_ROWS", 2)
         path = write_csv(
             HEADER,
@@ -706,10 +705,9 @@ class TestCommand:
         _, _, err = run_import_failing(path, org.uuid)
 
         assert [size for _, size, _ in calls] == [2, 2, 1]
-        request, _, kwargs = calls[0]
-        assert request.org == org and request.user is None
-        assert isinstance(request.access, OperatorAccess)
-        assert kwargs["serializer_class"] is AppointmentCreateSerializer
+        access, _, kwargs = calls[0]
+        assert access.org == org and access.user is None
+        assert access.role == Role.ADMIN and access.location_ids is None
         assert kwargs["actor"] is None and kwargs["dry_run"] is False
         assert err.startswith("line 5: APPOINTMENT_OVERLAP")
         assert Appointment.objects.count() == 4
@@ -727,7 +725,7 @@ class TestCommand:
         path = write_csv(HEADER, csv_row())
         message, _, err = run_import_failing(path, other_org.uuid)
         assert message == "1 of 1 row(s) failed"
-        assert "NOT_FOUND" in err
+        assert "location_uuid: Location" in err and "not found" in err
         assert not Appointment.objects.exists()
 
     @pytest.mark.parametrize(

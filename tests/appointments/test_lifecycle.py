@@ -108,7 +108,7 @@ class TestActions:
         body = response.json()
         assert body["status"] == "cancelled"
         assert body["cancel_reason"] == {"id": str(reason.uuid), "name": "Sick"}
-        assert body["cancelled_by"]  # defaults to the caller
+        assert body["cancelled_by"] == "practice"  # the default
         entry = staff_client.get(f"appointments/{booked['id']}/history").json()["items"][0]
         assert entry["action"] == "cancelled" and entry["note"] == "Called in"
 
@@ -117,19 +117,43 @@ class TestActions:
     ):
         confirmed = DefinitionFactory(org=org, category="ApptConfirmed")
         foreign = DefinitionFactory(org=other_org, category="CancelReason")
-        for definition in (confirmed, foreign):
-            response = staff_client.post(
-                f"appointments/{booked['id']}/cancel",
-                {"base_version": 1, "cancel_reason_uuid": str(definition.uuid)},
-            )
-            assert response.status_code == 404
+        wrong_kind = staff_client.post(
+            f"appointments/{booked['id']}/cancel",
+            {"base_version": 1, "cancel_reason_uuid": str(confirmed.uuid)},
+        )
+        assert wrong_kind.status_code == 422
+        (error,) = wrong_kind.json()["detail"]
+        assert error["loc"] == ["body", "cancel_reason_uuid"]
+        assert error["type"] == "wrong_category"
+        assert "ApptConfirmed" in error["msg"] and "CancelReason" in error["msg"]
+        response = staff_client.post(
+            f"appointments/{booked['id']}/cancel",
+            {"base_version": 1, "cancel_reason_uuid": str(foreign.uuid)},
+        )
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["loc"] == ["body", "cancel_reason_uuid"]
+        assert str(foreign.uuid) in response.json()["detail"]
 
     def test_cancelled_by_is_kept_when_given(self, booked, staff_client):
         body = staff_client.post(
             f"appointments/{booked['id']}/cancel",
-            {"base_version": 1, "cancelled_by": "Patient"},
+            {"base_version": 1, "cancelled_by": "patient"},
         ).json()
-        assert body["cancelled_by"] == "Patient"
+        assert body["cancelled_by"] == "patient"
+
+    @pytest.mark.parametrize("value", ["Patient", "Dr. Lee", "", 1])
+    def test_cancelled_by_is_patient_or_practice(self, booked, staff_client, value):
+        response = staff_client.post(
+            f"appointments/{booked['id']}/cancel", {"base_version": 1, "cancelled_by": value}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "cancelled_by"]
+
+    def test_who_cancelled_is_in_the_history(self, booked, staff_client):
+        body = staff_client.post(f"appointments/{booked['id']}/cancel", {"base_version": 1}).json()
+        assert body["cancelled_by"] == "practice"
+        entry = staff_client.get(f"appointments/{booked['id']}/history").json()["items"][0]
+        assert entry["action"] == "cancelled" and entry["changed_by"]
 
     def test_break(self, org, booked, staff_client):
         reason = DefinitionFactory(org=org, category="BrokenReason", name="No show")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from blockouts.models import BlockoutType
+from blockouts.models import Blockout, BlockoutType
 from tests.blockouts.conftest import MONDAY
 from tests.concurrency import run_concurrently
 from tests.conftest import api_for
@@ -194,27 +194,43 @@ class TestUpdate:
 
 
 class TestDelete:
-    def test_delete_retires_the_type_and_keeps_its_blockouts(
+    def test_delete_is_irreversible_and_keeps_its_blockouts(
         self, org, location, admin_client, block
     ):
         lunch = BlockoutTypeFactory(org=org, name="Lunch")
         blockout = block(lunch, MONDAY)
         response = admin_client.delete(f"{PATH}/{lunch.uuid}")
         assert response.status_code == 204 and response.content == b""
-        assert admin_client.get(PATH).json()["total"] == 0
-        retired = admin_client.get(f"{PATH}/{lunch.uuid}").json()
-        assert retired["status"] == "inactive" and retired["version"] == 2
+        assert admin_client.get(f"{PATH}/{lunch.uuid}").status_code == 404
+        for status in ("active", "inactive", "all"):
+            listed = admin_client.get(PATH, {"status": status, "include_hidden": "true"}).json()
+            assert listed["total"] == 0 and listed["items"] == []
+        restore = admin_client.patch(
+            f"{PATH}/{lunch.uuid}", {"base_version": 2, "status": "active"}
+        )
+        assert restore.status_code == 404
         shown = admin_client.get(f"blockouts/instances/{blockout.uuid}").json()
         assert shown["blockout_type"] == {"id": str(lunch.uuid), "name": "Lunch"}
 
-    def test_deleting_twice_changes_nothing(self, org, admin_client):
+    def test_a_deleted_types_blockouts_still_block(self, org, location, admin_client, block):
+        closed = BlockoutTypeFactory(org=org, name="Closed", is_no_schedule=True)
+        block(closed, MONDAY)
+        admin_client.delete(f"{PATH}/{closed.uuid}")
+        closed.refresh_from_db()
+        assert closed.deleted_at is not None and closed.status == "inactive"
+        assert Blockout.objects.filter(blockout_type=closed).count() == 1
+
+    def test_deleting_twice_is_404(self, org, admin_client):
         lunch = BlockoutTypeFactory(org=org)
         assert admin_client.delete(f"{PATH}/{lunch.uuid}").status_code == 204
-        assert admin_client.delete(f"{PATH}/{lunch.uuid}").status_code == 204
-        lunch.refresh_from_db()
-        assert lunch.version == 2
+        assert admin_client.delete(f"{PATH}/{lunch.uuid}").status_code == 404
 
-    def test_a_retired_type_cannot_be_used_for_new_blockouts(self, org, location, admin_client):
+    def test_the_name_of_a_deleted_type_can_be_reused(self, org, admin_client):
+        lunch = BlockoutTypeFactory(org=org, name="Lunch")
+        admin_client.delete(f"{PATH}/{lunch.uuid}")
+        assert admin_client.post(PATH, {"name": "Lunch"}).status_code == 201
+
+    def test_a_deleted_type_cannot_be_used_for_new_blockouts(self, org, location, admin_client):
         lunch = BlockoutTypeFactory(org=org)
         admin_client.delete(f"{PATH}/{lunch.uuid}")
         response = admin_client.post(
@@ -227,12 +243,8 @@ class TestDelete:
                 "end_time": "13:00",
             },
         )
-        assert response.status_code == 422
-        assert response.json()["detail"][0] == {
-            "loc": ["body", "blockout_type_uuid"],
-            "msg": f"The blockout type {lunch.name} is inactive.",
-            "type": "inactive_type",
-        }
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["loc"] == ["body", "blockout_type_uuid"]
 
     def test_staff_may_not_delete(self, org, staff_client):
         lunch = BlockoutTypeFactory(org=org)

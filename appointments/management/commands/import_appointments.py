@@ -1,6 +1,6 @@
 """``manage.py import_appointments FILE.csv --org ORG``: the bulk endpoint, from a file.
 
-Rows go through ``appointments.services.bulk.bulk_import`` in chunks of at most 500,
+Rows go through ``appointments.services.bulk.appointments_import`` in chunks of at most 500,
 exactly as ``POST /appointments/bulk`` takes them: each row validated by the create
 serializer and written by the appointment services on its own (conflicts included), so
 one bad row fails alone; a row whose ``external_id`` exists updates it. Each row is its
@@ -14,15 +14,21 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework import serializers
 from tqdm import tqdm
 
 from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
-from appointments.services.bulk import FAILED, ROW_STATUSES, BulkResult, RowResult, bulk_import
-from scheduling.api.access import OperatorAccess
+from appointments.serializers.bulk import describe_results, validated_rows
+from appointments.services.bulk import (
+    FAILED,
+    ROW_STATUSES,
+    BulkResult,
+    RowResult,
+    appointments_import,
+)
+from scheduling.access import Access
 from scheduling.csvfiles import CsvFileError, read_csv
 from scheduling.management.orgs import find_organization
 from scheduling.models import Organization
@@ -73,44 +79,30 @@ def read_records(csv_file: Iterable[str]) -> list[Record]:
     return records
 
 
-def operator_request(org: Organization) -> SimpleNamespace:
-    """What the row serializer and services read from a request, for an operator.
-
-    ``OrgRelatedField`` resolves ids through ``request.org`` and ``request.access``;
-    the operator may use every location of the org.
-    """
-    return SimpleNamespace(org=org, access=OperatorAccess(org), user=None)
-
-
 def import_records(
     org: Organization, records: list[Record], *, dry_run: bool, progress=None
 ) -> BulkResult:
-    """Send the readable records through ``bulk_import`` in chunks; unreadable ones fail.
+    """Send the readable records through the bulk import in chunks; unreadable ones fail.
 
-    ``progress`` (a tqdm bar or None) advances as each row is done.
+    The operator acts for the whole org (``Access.operator``). ``progress`` (a tqdm bar
+    or None) advances as each row is done.
     """
-    request = operator_request(org)
+    access = Access.operator(org)
     result = BulkResult(dry_run=dry_run)
     readable = [(index, r) for index, r in enumerate(records) if r.problem is None]
     for index, record in enumerate(records):
         if record.problem is not None:
-            result.results.append(
-                RowResult(
-                    index=index,
-                    status=FAILED,
-                    errors=[{"loc": [], "msg": record.problem, "type": "unreadable_row"}],
-                )
-            )
+            error = serializers.ValidationError(record.problem, code="unreadable_row")
+            result.results.append(RowResult(index=index, status=FAILED, error=error))
             if progress is not None:
                 progress.update(1)
     for start in range(0, len(readable), MAX_BULK_ROWS):
         chunk = readable[start : start + MAX_BULK_ROWS]
-        chunk_result = bulk_import(
-            request,
-            _advancing((record.row for _, record in chunk), progress),
+        chunk_result = appointments_import(
+            access=access,
+            rows=_advancing(validated_rows((r.row for _, r in chunk), access=access), progress),
             dry_run=dry_run,
             actor=None,
-            serializer_class=AppointmentCreateSerializer,
         )
         for (index, _), row_result in zip(chunk, chunk_result.results, strict=True):
             row_result.index = index
@@ -123,19 +115,19 @@ def _advancing(rows: Iterable, progress) -> Iterator:
     for row in rows:
         yield row
         if progress is not None:
-            progress.update(1)  # bulk_import asks for the next row once this one is done
+            progress.update(1)  # the import asks for the next row once this one is done
 
 
 def error_lines(records: list[Record], result: BulkResult) -> Iterator[str]:
     """``line N: column: message`` for each failed row (``line N: CODE: message`` when the
     failure is the row's as a whole: a conflict, an unknown or forbidden id)."""
-    for row_result in result.results:
-        if row_result.status != FAILED:
+    for row in describe_results(result, loc_prefix=("rows",))["results"]:
+        if row["status"] != FAILED:
             continue
-        line = records[row_result.index].line
-        for error in row_result.errors:
-            column = ".".join(str(part) for part in error["loc"][3:])
-            where = column or row_result.code
+        line = records[row["index"]].line
+        for error in row["errors"]:
+            column = ".".join(str(part) for part in error["loc"][2:])
+            where = column or (row["code"] if error["type"] != "unreadable_row" else "")
             yield (
                 f"line {line}: {where}: {error['msg']}" if where else f"line {line}: {error['msg']}"
             )
