@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from scheduling.views import MeView
+
 API_PREFIX = "api/v1/<uuid:org_id>/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/me", MeView.as_view(), name="me"),
     path(API_PREFIX, include("scheduling.urls")),
     path(API_PREFIX, include("appointments.urls")),
     path(API_PREFIX, include("blockouts.urls")),

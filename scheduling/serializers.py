@@ -3,7 +3,15 @@
 from rest_framework import serializers
 
 from scheduling.api.serializers import MoneyField, RefSerializer, VersionedSerializer
-from scheduling.models import Definition, Location, Operatory, Patient, ProcedureCode, Provider
+from scheduling.models import (
+    Definition,
+    Location,
+    Operatory,
+    Patient,
+    ProcedureCode,
+    Provider,
+    Role,
+)
 
 BASE = VersionedSerializer.Meta.fields
 
@@ -77,3 +85,39 @@ class DefinitionSerializer(VersionedSerializer):
         model = Definition
         fields = [*BASE, "category", "name", "color", "item_order", "is_hidden"]
         read_only_fields = fields
+
+
+class MeLocationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "timezone"]
+        read_only_fields = fields
+        ref_name = "MeLocation"
+
+
+class MeMembershipSerializer(serializers.Serializer):
+    org_id = serializers.UUIDField(source="org.uuid", help_text="The {org_id} of every path.")
+    org_name = serializers.CharField(source="org.name")
+    role = serializers.ChoiceField(Role.choices)
+    all_locations = serializers.BooleanField(
+        help_text="True: every location of the org, now and future."
+    )
+    locations = MeLocationSerializer(
+        many=True, source="permitted_locations", help_text="The locations this member may use."
+    )
+
+    class Meta:
+        ref_name = "MeMembership"
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    memberships = MeMembershipSerializer(many=True, help_text="Orgs the token's holder may call.")
+
+    class Meta:
+        ref_name = "Me"

@@ -1,4 +1,8 @@
-"""Read-only reference endpoints: the ids every other operation refers to."""
+"""Read-only reference endpoints: the ids every other operation refers to, and ``/me``."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from scheduling.api.views import ReadOnlyOrgViewSet
 from scheduling.filters import (
@@ -7,10 +11,19 @@ from scheduling.filters import (
     PatientFilterSet,
     ProcedureCodeFilterSet,
 )
-from scheduling.models import Definition, Location, Operatory, Patient, ProcedureCode, Provider
+from scheduling.models import (
+    Definition,
+    Location,
+    Membership,
+    Operatory,
+    Patient,
+    ProcedureCode,
+    Provider,
+)
 from scheduling.serializers import (
     DefinitionSerializer,
     LocationSerializer,
+    MeSerializer,
     OperatorySerializer,
     PatientSerializer,
     ProcedureCodeSerializer,
@@ -64,3 +77,36 @@ class DefinitionViewSet(ReadOnlyOrgViewSet):
     filterset_class = DefinitionFilterSet
     lookup_url_kwarg = "definition_uuid"
     schema_tags = REFERENCE
+
+
+class MeView(APIView):
+    """Who the token belongs to: its holder, their orgs (the ``{org_id}`` of every path),
+    roles and permitted locations. The first call an integrator makes."""
+
+    @extend_schema(
+        summary="Who am I",
+        description="The token's holder, each org they belong to with their role, and the "
+        "locations they may use there. Needs only a valid token (no org in the path).",
+        responses={200: MeSerializer},
+        tags=["Reference data"],
+    )
+    def get(self, request, *args, **kwargs):
+        memberships = list(
+            Membership.objects.filter(user=request.user)
+            .select_related("org")
+            .order_by("org__name", "id")
+        )
+        for membership in memberships:
+            locations = Location.objects.filter(org=membership.org).order_by("name", "id")
+            if not membership.all_locations:
+                locations = locations.filter(membershiplocation__membership=membership)
+            membership.permitted_locations = list(locations)
+        user = request.user
+        body = {
+            "username": user.username,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "memberships": memberships,
+        }
+        return Response(MeSerializer(body).data)

@@ -16,6 +16,7 @@ from appointments import selectors
 from appointments.filters import AppointmentFilterSet
 from appointments.models import Appointment, AppointmentStatus
 from appointments.serializers import appointments as s
+from appointments.serializers import examples as ex
 from appointments.serializers import queries as q
 from appointments.serializers import results as r
 from appointments.services import appointments as booking
@@ -26,13 +27,37 @@ CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List appointments"),
-    retrieve=extend_schema(summary="Get appointment"),
+    list=extend_schema(
+        summary="List appointments",
+        description="A page of the appointments at the caller's locations, by start time. "
+        "Filters combine; a date-only date_from/date_to is a local calendar day at the "
+        "location (the named one, else each appointment's own). An unknown location, "
+        "patient, operatory or provider id is a 404; a forbidden location a 403.",
+    ),
+    retrieve=extend_schema(
+        summary="Get appointment",
+        description="One appointment with its providers, tags, references and production. "
+        "An appointment at a location the caller may not access is a 404.",
+    ),
     create=extend_schema(
-        summary="Create appointment", responses={201: s.AppointmentSerializer, **CONFLICT_409}
+        summary="Create appointment",
+        description="Book a patient at a location: local schedule_date and wall times "
+        "(end defaults to start plus the type's duration). A live appointment takes its "
+        "chair: another appointment there is a 409 APPOINTMENT_OVERLAP unless allow_overlap "
+        "or an appointment rule allows the pair; a no-schedule blockout is a 409 "
+        "BLOCKED_TIME_CONFLICT. A wall time in a DST gap is a 422; unknown ids are a 404 "
+        "naming each field.",
+        examples=[ex.CREATE],
+        responses={201: s.AppointmentSerializer, **CONFLICT_409},
     ),
     partial_update=extend_schema(
-        summary="Update appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+        summary="Update appointment",
+        description="Change details, time, chair or type under base_version (stale: 409). "
+        "A new time or chair is checked like a booking. Fields left out (or null) stay as "
+        "they are; a change that changes nothing writes nothing (no new version, no "
+        "history entry). status cannot change here: use /transition and the actions.",
+        examples=[ex.UPDATE],
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
     ),
     destroy=extend_schema(
         summary="Delete appointment",
@@ -82,7 +107,13 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Move appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+        summary="Move appointment",
+        description="Reschedule to a new local date and wall times, optionally in another "
+        "chair at the same location; checked like a booking (409 on a taken or blocked "
+        "slot, 422 in a DST gap). Completed, cancelled and pinboard appointments do not "
+        "move (409 INVALID_STATE; a pinboard one is placed with /place).",
+        examples=[ex.MOVE],
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def move(self, request, *args, **kwargs):
@@ -95,6 +126,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Place appointment from pinboard",
+        description="Put a pinboard appointment back on the grid at a chair and time; it "
+        "becomes scheduled. Checked like a booking (409 on a taken or blocked slot).",
+        examples=[ex.PLACE],
         responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
@@ -124,7 +158,12 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         )
 
     @extend_schema(
-        summary="Cancel appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+        summary="Cancel appointment",
+        description="Cancel with an optional CancelReason definition and note. "
+        "cancelled_by is patient or practice (default practice); who clicked is kept in "
+        "the history. The slot is freed. Cancelled is final.",
+        examples=[ex.CANCEL],
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
@@ -139,7 +178,10 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
         )
 
     @extend_schema(
-        summary="Break appointment", responses={200: s.AppointmentSerializer, **CONFLICT_409}
+        summary="Break appointment",
+        description="Mark a scheduled appointment broken (a missed visit) with an optional "
+        "BrokenReason definition. It keeps its time, so the calendar shows the hole.",
+        responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["post"], url_path="break")
     def break_(self, request, *args, **kwargs):
@@ -155,6 +197,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Send appointment to pinboard",
+        description="Take a scheduled appointment off the grid without cancelling it; its "
+        "details and procedures stay. Place it again with /place.",
         responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
@@ -171,6 +215,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Update confirmation status",
+        description="Set (or clear with null) the outreach status, an ApptConfirmed "
+        "definition (see /appointments/confirmation-statuses). Not the lifecycle status.",
         responses={200: s.AppointmentSerializer, **CONFLICT_409},
     )
     @action(detail=True, methods=["patch"], url_path="confirmation-status")
@@ -190,6 +236,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Set patient flow status",
+        description="Record that the patient entered a flow status (arrived, seated …): "
+        "an event is added and the appointment's flow_status changes. Only scheduled or "
+        "complete appointments; an inactive flow status is a 422.",
         responses={200: r.FlowEventSerializer},
     )
     @action(detail=True, methods=["post"], url_path="patient-flow-status")
@@ -202,6 +251,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(
         summary="Get patient flow stats",
+        description="Time spent in each flow status: one segment per status entered, up "
+        "to the next event; the open segment counts up to now when include_open.",
         parameters=[q.FlowStatsQuery],
         responses={200: r.FlowStatsSerializer},
     )

@@ -1,0 +1,113 @@
+"""Scoping closes by default: every org-owned model declares how it reaches its location,
+every served queryset and related-id field goes through ``restrict``, and a model that
+forgets its declaration shows nothing."""
+
+import pytest
+from django.apps import apps
+
+from scheduling.access import Access
+from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
+from scheduling.exceptions import Forbidden, NotFound
+from scheduling.models import Location, LocationScope, Operatory, OrgOwnedModel, Role
+from scheduling.models.base import OrgQuerySet, declared_scope, location_id_of
+from tests.endpoints import api_endpoints
+from tests.factories import (
+    AppointmentFactory,
+    LocationFactory,
+    MembershipFactory,
+    OperatoryFactory,
+    UserFactory,
+)
+
+ORG_OWNED = [
+    model
+    for model in apps.get_models()
+    if issubclass(model, OrgOwnedModel) and not model._meta.abstract
+]
+
+
+def _serializer_fields(serializer_class):
+    for field in serializer_class().fields.values():
+        yield field
+        child = getattr(field, "child", None)
+        if child is not None and hasattr(child, "fields"):
+            yield from child.fields.values()
+
+
+@pytest.mark.parametrize("model", ORG_OWNED, ids=lambda m: m.__name__)
+def test_every_org_owned_model_declares_its_location_scope(model):
+    scope = declared_scope(model)
+    assert scope, f"{model.__name__} declares no location_scope"
+    if scope not in (LocationScope.SELF, LocationScope.ORG_WIDE):
+        # The path must end at a Location foreign key.
+        current = model
+        for hop in scope.split("__"):
+            field = current._meta.get_field(hop)
+            current = field.related_model
+        assert current is Location, f"{model.__name__}.location_scope does not reach a Location"
+    assert isinstance(model.objects.all(), OrgQuerySet)
+
+
+def test_every_served_queryset_and_id_field_is_of_a_declared_model():
+    seen = set()
+    for endpoint in api_endpoints():
+        view = endpoint.viewset
+        querysets = [view.queryset, getattr(view, "parent_queryset", None)]
+        classes = [view.serializer_class, *getattr(view, "input_serializer_classes", {}).values()]
+        for serializer_class in classes:
+            for field in _serializer_fields(serializer_class):
+                if isinstance(field, (OrgRelatedField, OrgRelatedListField)):
+                    querysets.append(field.queryset)
+        for queryset in querysets:
+            if queryset is not None:
+                seen.add(queryset.model)
+                assert declared_scope(queryset.model), queryset.model.__name__
+    assert Operatory in seen and Location in seen
+
+
+@pytest.mark.django_db
+def test_a_model_without_a_declared_scope_is_restricted_to_nothing(org, monkeypatch):
+    operatory = OperatoryFactory(org=org)
+    access = Access.operator(org)
+    assert list(Operatory.objects.restrict(access)) == [operatory]
+    monkeypatch.setattr(Operatory, "location_scope", None)  # as if someone forgot it
+    assert list(Operatory.objects.restrict(access)) == []
+    with pytest.raises(TypeError):
+        location_id_of(operatory)
+
+
+@pytest.mark.django_db
+class TestRestrict:
+    def test_a_limited_member_sees_only_permitted_locations(self, org, other_org):
+        here, there = LocationFactory(org=org), LocationFactory(org=org)
+        LocationFactory(org=other_org)
+        user = UserFactory()
+        membership = MembershipFactory(org=org, user=user, role=Role.STAFF, locations=[here])
+        access = Access(org, membership)
+        assert list(Location.objects.restrict(access)) == [here]
+        assert access.can_access_location(here.pk) and not access.can_access_location(there.pk)
+        with pytest.raises(Forbidden):
+            access.check_location(there.pk)
+
+    def test_rows_follow_their_declared_path(self, org):
+        here, there = LocationFactory(org=org), LocationFactory(org=org)
+        mine = AppointmentFactory(org=org, location=here)
+        AppointmentFactory(org=org, location=there)
+        membership = MembershipFactory(
+            org=org, user=UserFactory(), role=Role.VIEWER, locations=[here]
+        )
+        access = Access(org, membership)
+        assert list(type(mine).objects.restrict(access)) == [mine]
+        assert location_id_of(mine) == here.pk
+        assert location_id_of(here) == here.pk
+
+    def test_an_operator_sees_the_whole_org_and_nothing_else(self, org, other_org):
+        OperatoryFactory(org=org)
+        OperatoryFactory(org=other_org)
+        access = Access.operator(org)
+        assert access.role == Role.ADMIN and access.user is None
+        assert {o.org_id for o in Operatory.objects.restrict(access)} == {org.pk}
+
+    def test_a_non_member_is_not_found(self, org):
+        with pytest.raises(NotFound):
+            Access.member(UserFactory(), org.uuid)
