@@ -9,21 +9,18 @@ from blockouts.models import (
     BlockoutStatus,
     BlockoutTemplate,
     BlockoutTemplateItem,
-    BlockoutTemplateStatus,
     BlockoutType,
-    BlockoutTypeStatus,
 )
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
 from scheduling.api.serializers import (
-    INT32,
     BaseVersionSerializer,
     InputSerializer,
     LocalTimeField,
     RefSerializer,
     VersionedSerializer,
+    model_field,
 )
 from scheduling.models import Location, Operatory
-from scheduling.validators import validate_color
 
 BASE = VersionedSerializer.Meta.fields
 MAX_NOTE = 2000
@@ -54,28 +51,26 @@ class BlockoutTypeSerializer(VersionedSerializer):
         read_only_fields = fields
 
 
+def _type_field(name: str, **kwargs):
+    return model_field(BlockoutType, name, required=False, **kwargs)
+
+
 class BlockoutTypeFieldsSerializer(InputSerializer):
-    name = serializers.CharField(max_length=100)
-    abbreviation = _optional(serializers.CharField, max_length=20, allow_blank=True)
-    color = _optional(
-        serializers.CharField,
-        max_length=7,
-        allow_blank=True,
-        validators=[validate_color],
-        help_text="#RRGGBB",
+    name = model_field(BlockoutType, "name")
+    abbreviation = _type_field("abbreviation")
+    color = _type_field("color", help_text="#RRGGBB")
+    is_no_schedule = _type_field(
+        "is_no_schedule", help_text="No appointment may be booked over it (409)."
     )
-    is_no_schedule = _optional(
-        serializers.BooleanField, help_text="No appointment may be booked over it (409)."
+    is_do_not_copy = _type_field(
+        "is_do_not_copy", help_text="Left behind by copy-day, copy-week and repeat-weeks."
     )
-    is_do_not_copy = _optional(
-        serializers.BooleanField, help_text="Left behind by copy-day, copy-week and repeat-weeks."
-    )
-    is_holiday = _optional(
-        serializers.BooleanField,
+    is_holiday = _type_field(
+        "is_holiday",
         help_text="A day holding a blockout of this type is skipped by copy and repeat.",
     )
-    is_hidden = _optional(serializers.BooleanField, help_text="Left out of lists by default.")
-    item_order = _optional(serializers.IntegerField, **INT32)
+    is_hidden = _type_field("is_hidden", help_text="Left out of lists by default.")
+    item_order = _type_field("item_order")
 
 
 class BlockoutTypeCreateSerializer(BlockoutTypeFieldsSerializer):
@@ -83,8 +78,8 @@ class BlockoutTypeCreateSerializer(BlockoutTypeFieldsSerializer):
 
 
 class BlockoutTypeUpdateSerializer(BaseVersionSerializer, BlockoutTypeFieldsSerializer):
-    name = _optional(serializers.CharField, max_length=100)
-    status = _optional(serializers.ChoiceField, choices=BlockoutTypeStatus.choices)
+    name = _type_field("name")
+    status = _type_field("status")
 
 
 # --- Blockouts --------------------------------------------------------------------------
@@ -255,14 +250,14 @@ class BlockoutTemplateFieldsSerializer(InputSerializer):
         source="location",
         help_text="Omitted: the template is usable at every location.",
     )
-    day_of_week = _optional(
-        serializers.IntegerField,
-        min_value=0,
-        max_value=6,
+    day_of_week = model_field(
+        BlockoutTemplate,
+        "day_of_week",
+        required=False,
         help_text="The weekday it is meant for, 0 = Monday … 6 = Sunday (informational).",
     )
-    is_hidden = _optional(serializers.BooleanField)
-    item_order = _optional(serializers.IntegerField, **INT32)
+    is_hidden = model_field(BlockoutTemplate, "is_hidden", required=False)
+    item_order = model_field(BlockoutTemplate, "item_order", required=False)
 
 
 class BlockoutTemplateCreateSerializer(BlockoutTemplateFieldsSerializer):
@@ -270,8 +265,8 @@ class BlockoutTemplateCreateSerializer(BlockoutTemplateFieldsSerializer):
 
 
 class BlockoutTemplateUpdateSerializer(BaseVersionSerializer, BlockoutTemplateFieldsSerializer):
-    name = _optional(serializers.CharField, max_length=100)
-    status = _optional(serializers.ChoiceField, choices=BlockoutTemplateStatus.choices)
+    name = model_field(BlockoutTemplate, "name", required=False)
+    status = model_field(BlockoutTemplate, "status", required=False)
 
 
 class BlockoutTemplateApplySerializer(BlockoutLocationSerializer):
@@ -312,4 +307,4 @@ class BlockoutTemplateItemCreateSerializer(InputSerializer):
     )
     start_time = LocalTimeField()
     end_time = LocalTimeField(help_text="After start_time.")
-    item_order = _optional(serializers.IntegerField, **INT32)
+    item_order = model_field(BlockoutTemplateItem, "item_order", required=False)
