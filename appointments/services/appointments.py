@@ -15,27 +15,32 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F
 from django.utils import timezone
 
 from appointments.models import (
-    LIVE_STATUSES,
     Appointment,
     AppointmentProcedure,
     AppointmentProvider,
     AppointmentStatus,
     AppointmentTag,
     AppointmentType,
-    AppointmentTypeStatus,
     HistoryAction,
     ProcedureStatus,
     ProviderRole,
 )
 from appointments.services import history
-from appointments.services.conflicts import Conflicts, Slot, ensure_slot_free, find_conflicts
+from appointments.services.conflicts import Conflicts, Slot, find_conflicts
+from appointments.services.rules import (
+    FINAL_STATUSES,
+    ask_to_arrive,
+    check_operatory_location,
+    check_slot_fields,
+    check_type,
+    hold_slot,
+)
 from appointments.services.times import (
     WallTimes,
-    instant_at,
     local_interval,
     local_wall_times,
     set_interval,
@@ -45,101 +50,6 @@ from scheduling.models import Definition, Location, Operatory, Organization, Pro
 from scheduling.services import check_version, unique_violations, versioned_update
 
 S = AppointmentStatus
-
-#: Statuses in which an appointment has no place on the grid and needs none to be created.
-TIMELESS_STATUSES = frozenset({S.UNSCHEDULED, S.PINBOARD, S.CANCELLED})
-#: Statuses whose time is settled: neither moved nor re-timed.
-FINAL_STATUSES = frozenset({S.COMPLETE, S.CANCELLED})
-
-
-# --- validation ----------------------------------------------------------------------
-
-
-def check_operatory_location(location: Location, operatory: Operatory | None) -> None:
-    if operatory is not None and operatory.location_id != location.pk:
-        raise ValidationError(
-            {
-                "operatory_uuid": ValidationError(
-                    "The operatory is not at the appointment's location.", code="wrong_location"
-                )
-            }
-        )
-
-
-def check_type(location: Location, appointment_type: AppointmentType | None) -> None:
-    if appointment_type is None:
-        return
-    if appointment_type.status != AppointmentTypeStatus.ACTIVE:
-        raise ValidationError(
-            {
-                "appointment_type_uuid": ValidationError(
-                    "The appointment type is archived.", code="archived"
-                )
-            }
-        )
-    prefetch_related_objects([appointment_type], "locations")  # once per instance
-    offered = {location.pk for location in appointment_type.locations.all()}
-    if offered and location.pk not in offered:
-        raise ValidationError(
-            {
-                "appointment_type_uuid": ValidationError(
-                    "The appointment type is not offered at this location.",
-                    code="wrong_location",
-                )
-            }
-        )
-
-
-def check_slot_fields(appointment: Appointment) -> None:
-    """A live (or broken) appointment needs a time; a live one needs a chair."""
-    if appointment.status in TIMELESS_STATUSES:
-        return
-    errors = {}
-    if appointment.start_at is None:
-        errors["start_time"] = ValidationError(
-            f"A {appointment.status} appointment needs schedule_date and start_time.",
-            code="required",
-        )
-    if appointment.status in LIVE_STATUSES and appointment.operatory_id is None:
-        errors["operatory_uuid"] = ValidationError(
-            f"A {appointment.status} appointment needs an operatory.", code="required"
-        )
-    if errors:
-        raise ValidationError(errors)
-
-
-def hold_slot(appointment: Appointment, *, allow_overlap: bool) -> None:
-    """Lock the chair and refuse a taken or blocked slot (no-op if it holds no slot)."""
-    if appointment.status not in LIVE_STATUSES:
-        return
-    check_slot_fields(appointment)
-    ensure_slot_free(
-        Slot(
-            org_id=appointment.org_id,
-            location_id=appointment.location_id,
-            operatory_id=appointment.operatory_id,
-            start=appointment.start_at,
-            end=appointment.end_at,
-            appointment_type_id=appointment.appointment_type_id,
-            exclude_appointment_id=appointment.pk,
-            timezone=appointment.location.timezone,
-        ),
-        allow_overlap=allow_overlap,
-    )
-
-
-def ask_to_arrive(location: Location, day: date | None, wall: time | None) -> datetime | None:
-    if wall is None:
-        return None
-    if day is None:
-        raise ValidationError(
-            {
-                "ask_to_arrive_time": ValidationError(
-                    "The appointment has no date to arrive on.", code="no_date"
-                )
-            }
-        )
-    return instant_at(location, day, wall, "ask_to_arrive_time")
 
 
 # --- create --------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from appointments.models import (
     ProcedureStatus,
 )
 from appointments.services import history
-from appointments.services.appointments import check_slot_fields, put_in_slot, write
+from appointments.services.appointments import put_in_slot, write
+from appointments.services.rules import check_slot_fields
 from appointments.services.times import WallTimes
 from scheduling.exceptions import InvalidTransition, VersionConflict
 from scheduling.models import Definition, FlowStatus, Operatory
