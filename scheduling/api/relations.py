@@ -57,7 +57,7 @@ def resolve_many(
         }
     unknown = [v for v in wanted if v not in found]
     if unknown:
-        for obj in queryset.filter(org=access.org, uuid__in=unknown):
+        for obj in queryset.restrict(access, named=True).filter(uuid__in=unknown):
             found[obj.uuid] = obj
             if cache is not None:
                 cache[cache.key(queryset, obj.uuid)] = obj

@@ -51,18 +51,21 @@ def location_id_of(obj: models.Model) -> int | None:
 
 
 class OrgQuerySet(models.QuerySet):
-    def restrict(self, access: Access) -> OrgQuerySet:
+    def restrict(self, access: Access, *, named: bool = False) -> OrgQuerySet:
         """The rows ``access`` may see: its org's, at its permitted locations.
 
         Rows whose location is NULL (a template or rule for every location) are org-wide
         and visible to every member. A model without a declared scope yields nothing.
+        ``named``: the rows a request may *name* (ids in a body or filter), which include
+        those at forbidden locations, so that naming one is refused (403) rather than
+        reported unknown; the caller then checks ``access.check_location``.
         """
         scope = declared_scope(self.model)
         if scope is None:
             return self.none()
         queryset = self.filter(org=access.org)
         location_ids = access.location_ids
-        if location_ids is None or scope == LocationScope.ORG_WIDE:
+        if named or location_ids is None or scope == LocationScope.ORG_WIDE:
             return queryset
         if scope == LocationScope.SELF:
             return queryset.filter(pk__in=location_ids)

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from scheduling.access import Access
-from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
+from scheduling.api.relations import OrgRelatedField, OrgRelatedListField, resolve_many
 from scheduling.exceptions import Forbidden, NotFound
 from scheduling.models import Location, LocationScope, Operatory, OrgOwnedModel, Role
 from scheduling.models.base import OrgQuerySet, declared_scope, location_id_of
@@ -111,3 +111,24 @@ class TestRestrict:
     def test_a_non_member_is_not_found(self, org):
         with pytest.raises(NotFound):
             Access.member(UserFactory(), org.uuid)
+
+
+@pytest.mark.django_db
+def test_ids_of_an_undeclared_model_name_nothing(org, monkeypatch):
+    operatory = OperatoryFactory(org=org)
+    access = Access.operator(org)
+    assert resolve_many(access, Operatory.objects.all(), [operatory.uuid]) == ([operatory], [])
+    monkeypatch.setattr(Operatory, "location_scope", None)
+    assert resolve_many(access, Operatory.objects.all(), [operatory.uuid]) == (
+        [],
+        [operatory.uuid],
+    )
+
+
+@pytest.mark.django_db
+def test_naming_a_row_at_a_forbidden_location_is_refused(org):
+    here, there = LocationFactory(org=org), LocationFactory(org=org)
+    chair = OperatoryFactory(org=org, location=there)
+    membership = MembershipFactory(org=org, user=UserFactory(), role=Role.STAFF, locations=[here])
+    with pytest.raises(Forbidden):
+        resolve_many(Access(org, membership), Operatory.objects.all(), [chair.uuid])
