@@ -18,6 +18,7 @@ from scheduling.api.filters import LocationUUIDFilter, StatusDefaultFilterSet
 from scheduling.api.relations import resolve_one
 from scheduling.models import Operatory, Patient, Provider
 from scheduling.timezones import LocalDayStart, day_start
+from scheduling.validators import validate_calendar_date
 
 
 class AppointmentTypeFilterSet(StatusDefaultFilterSet):
@@ -80,7 +81,9 @@ class DateOrDateTimeField(forms.CharField):
             return None
         try:
             if len(value) == 10:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
+                validate_calendar_date(day)
+                return day
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
             raise forms.ValidationError(
@@ -88,6 +91,7 @@ class DateOrDateTimeField(forms.CharField):
             ) from exc
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
+        validate_calendar_date(parsed.date())
         return parsed
 
 

@@ -11,7 +11,12 @@ from blockouts.models import (
     BlockoutType,
     BlockoutTypeStatus,
 )
-from scheduling.api.filters import LocationUUIDFilter, StatusDefaultFilterSet, StrictBooleanFilter
+from scheduling.api.filters import (
+    CalendarDateFilter,
+    LocationUUIDFilter,
+    StatusDefaultFilterSet,
+    StrictBooleanFilter,
+)
 
 
 class HiddenFilterMixin(django_filters.FilterSet):
@@ -44,10 +49,10 @@ class BlockoutTypeFilterSet(HiddenFilterMixin, StatusDefaultFilterSet):
 
 class BlockoutFilterSet(StatusDefaultFilterSet):
     location_uuid = LocationUUIDFilter()
-    date_from = django_filters.DateFilter(
+    date_from = CalendarDateFilter(
         field_name="schedule_date", lookup_expr="gte", help_text="On or after (local date)."
     )
-    date_to = django_filters.DateFilter(
+    date_to = CalendarDateFilter(
         field_name="schedule_date", lookup_expr="lte", help_text="On or before (local date)."
     )
     status = django_filters.ChoiceFilter(

@@ -14,6 +14,7 @@ from blockouts.models import (
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
 from scheduling.api.serializers import (
     BaseVersionSerializer,
+    CalendarDateField,
     InputSerializer,
     LocalTimeField,
     RefSerializer,
@@ -127,7 +128,7 @@ class BlockoutSerializer(VersionedSerializer):
 class BlockoutCreateSerializer(InputSerializer):
     location_uuid = OrgRelatedField(Location.objects.all(), source="location")
     blockout_type_uuid = OrgRelatedField(BlockoutType.objects.all(), source="blockout_type")
-    schedule_date = serializers.DateField(help_text="Local date at the location.")
+    schedule_date = CalendarDateField(help_text="Local date at the location.")
     start_time = LocalTimeField()
     end_time = LocalTimeField(help_text="After start_time, on the same day.")
     note = _optional(serializers.CharField, max_length=MAX_NOTE, allow_blank=True)
@@ -152,7 +153,7 @@ class BlockoutUpdateSerializer(BaseVersionSerializer):
         help_text="Another operatory at the blockout's location.",
     )
     schedule_date = _optional(
-        serializers.DateField,
+        CalendarDateField,
         help_text="With apply_to_group, every member moves by the same number of days.",
     )
     start_time = _optional(LocalTimeField)
@@ -194,7 +195,7 @@ class BlockoutBatchResultSerializer(serializers.Serializer):
 
 
 def _monday(**kwargs):
-    return serializers.DateField(help_text="A Monday (YYYY-MM-DD).", **kwargs)
+    return CalendarDateField(help_text="A Monday (YYYY-MM-DD).", **kwargs)
 
 
 class BlockoutLocationSerializer(InputSerializer):
@@ -202,8 +203,8 @@ class BlockoutLocationSerializer(InputSerializer):
 
 
 class BlockoutCopyDaySerializer(BlockoutLocationSerializer):
-    source_date = serializers.DateField()
-    target_date = serializers.DateField()
+    source_date = CalendarDateField()
+    target_date = CalendarDateField()
 
 
 class BlockoutCopyWeekSerializer(BlockoutLocationSerializer):
@@ -270,7 +271,7 @@ class BlockoutTemplateUpdateSerializer(BaseVersionSerializer, BlockoutTemplateFi
 
 
 class BlockoutTemplateApplySerializer(BlockoutLocationSerializer):
-    target_date = serializers.DateField()
+    target_date = CalendarDateField()
 
 
 class BlockoutTemplateItemSerializer(serializers.ModelSerializer):

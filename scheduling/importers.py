@@ -60,6 +60,8 @@ class ReferenceKind:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     foreign: tuple[ForeignColumn, ...] = ()
+    #: Other columns unique in the org when not blank (a patient's chart number).
+    unique: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -108,6 +110,7 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
                 "chart_number",
                 "is_active",
             ),
+            unique=("chart_number",),
         ),
         ReferenceKind(
             name="procedure-codes",
@@ -221,6 +224,14 @@ def _validate(
     }
     foreign_fields = {foreign.field: foreign.column for foreign in spec.foreign}
     first_line: dict[str, int] = {}
+    # Who holds each unique value now (by key), and the line that first claimed it here.
+    holders = {
+        column: dict(
+            spec.model.objects.filter(org=org).exclude(**{column: ""}).values_list(column, spec.key)
+        )
+        for column in spec.unique
+    }
+    claimed: dict[str, dict[str, int]] = {column: {} for column in spec.unique}
     for record in records:
         if record.problem:
             yield [RowError(record.line, None, record.problem)]
@@ -234,6 +245,19 @@ def _validate(
             errors.append(RowError(record.line, spec.key, reason))
         else:
             first_line[key] = record.line
+        for column in spec.unique:
+            value = record.values.get(column, "")
+            if not value:
+                continue
+            holder = holders[column].get(value)
+            if value in claimed[column]:
+                reason = f'"{value}" already appears on line {claimed[column][value]}'
+                errors.append(RowError(record.line, column, reason))
+            elif holder is not None and holder != key:
+                reason = f'"{value}" belongs to another {spec.model._meta.verbose_name} ({holder})'
+                errors.append(RowError(record.line, column, reason))
+            else:
+                claimed[column][value] = record.line
         values: dict[str, Any] = {}
         exclude = {"org", *foreign_fields}
         for foreign in spec.foreign:

@@ -2,6 +2,7 @@
 
 import re
 import zoneinfo
+from datetime import date
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -30,3 +31,17 @@ validate_color = RegexValidator(
 validate_cdt_code = RegexValidator(
     re.compile(r"^D\d{4}$"), "CDT codes are a D and four digits (e.g. D0120).", code="invalid_code"
 )
+
+#: The calendar a practice schedules in: dates outside it are typing mistakes (``0001-01-01``
+#: would even come back shifted by a local-mean-time offset), never real visits.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def validate_calendar_date(value: date) -> None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            "Dates lie between %(earliest)s and %(latest)s.",
+            code="date_out_of_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )

@@ -95,7 +95,8 @@ class AppointmentType(VersionedModel):
         if self.time_pattern:
             if not TIME_PATTERN_RE.match(self.time_pattern):
                 errors["time_pattern"] = ValidationError(
-                    "Use X (provider) and / (assistant), one character per 5 minutes.",
+                    "Only X (provider time) and / (assistant time) are allowed, one "
+                    "character per 5 minutes, e.g. XX//XX for 30 minutes.",
                     code="invalid_pattern",
                 )
             elif len(self.time_pattern) * SLOT_MINUTES != self.duration_minutes:

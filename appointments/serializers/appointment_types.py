@@ -104,6 +104,10 @@ class AppointmentTypeFieldsSerializer(InputSerializer):
         required=False,
         allow_null=True,
         help_text="One character per 5 minutes: X provider time, / assistant time.",
+        error_messages={
+            "invalid": "Only X (provider time) and / (assistant time) are allowed, one "
+            "character per 5 minutes, e.g. XX//XX for 30 minutes."
+        },
     )
     is_hidden = serializers.BooleanField(required=False, allow_null=True)
     item_order = serializers.IntegerField(required=False, allow_null=True, **INT32)

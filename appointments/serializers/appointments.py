@@ -24,6 +24,7 @@ from scheduling.api.serializers import (
     INT32,
     AnnotatedRefField,
     BaseVersionSerializer,
+    CalendarDateField,
     InputSerializer,
     LocalTimeField,
     MoneyField,
@@ -186,7 +187,7 @@ class AppointmentFieldsSerializer(InputSerializer):
     appointment_type_uuid = OrgRelatedField(
         AppointmentType.objects.all(), source="appointment_type", required=False, allow_null=True
     )
-    schedule_date = serializers.DateField(
+    schedule_date = CalendarDateField(
         required=False, allow_null=True, help_text="Local date at the location."
     )
     start_time = LocalTimeField(required=False, allow_null=True, help_text="Local wall time.")
@@ -258,7 +259,7 @@ class AppointmentUpdateSerializer(BaseVersionSerializer, AppointmentFieldsSerial
 
 
 class MoveSerializer(BaseVersionSerializer):
-    schedule_date = serializers.DateField()
+    schedule_date = CalendarDateField()
     start_time = LocalTimeField()
     end_time = LocalTimeField()
     operatory_uuid = OrgRelatedField(
@@ -275,7 +276,7 @@ class MoveSerializer(BaseVersionSerializer):
 
 
 class PlaceSerializer(BaseVersionSerializer):
-    schedule_date = serializers.DateField()
+    schedule_date = CalendarDateField()
     start_time = LocalTimeField()
     end_time = LocalTimeField()
     operatory_uuid = OrgRelatedField(Operatory.objects.all(), source="operatory")
@@ -378,7 +379,7 @@ class ProvidersReplaceSerializer(BaseVersionSerializer):
 class CheckConflictsSerializer(InputSerializer):
     location_uuid = OrgRelatedField(Location.objects.all(), source="location")
     operatory_uuid = OrgRelatedField(Operatory.objects.all(), source="operatory")
-    schedule_date = serializers.DateField()
+    schedule_date = CalendarDateField()
     start_time = LocalTimeField()
     end_time = LocalTimeField()
     exclude_appointment_uuid = StrictUUIDField(

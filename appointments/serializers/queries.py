@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from scheduling.api.serializers import BaseVersionSerializer, StrictUUIDField
+from scheduling.api.serializers import BaseVersionSerializer, CalendarDateField, StrictUUIDField
 
 
 class FlowStatsQuery(serializers.Serializer):
@@ -28,8 +28,8 @@ class FrequencyQuery(serializers.Serializer):
 
 
 class CountsQuery(serializers.Serializer):
-    date_from = serializers.DateField(help_text="Inclusive local start date.")
-    date_to = serializers.DateField(help_text="Exclusive local end date.")
+    date_from = CalendarDateField(help_text="Inclusive local start date.")
+    date_to = CalendarDateField(help_text="Exclusive local end date.")
     status_set = serializers.ListField(
         child=serializers.ChoiceField(AppointmentStatus.choices),
         required=False,

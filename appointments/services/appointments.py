@@ -34,6 +34,7 @@ from appointments.services.conflicts import Conflicts, Slot, find_conflicts
 from appointments.services.rules import (
     FINAL_STATUSES,
     ask_to_arrive,
+    check_arrival,
     check_operatory_location,
     check_slot_fields,
     check_type,
@@ -145,6 +146,7 @@ def appointment_create(
             duration_minutes=getattr(appointment.appointment_type, "duration_minutes", None),
         )
     appointment.ask_to_arrive_at = ask_to_arrive(location, schedule_date, ask_to_arrive_time)
+    check_arrival(appointment)
     check_slot_fields(appointment)
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         hold_slot(appointment, allow_overlap=allow_overlap)
@@ -280,6 +282,7 @@ def appointment_update(
         appointment.ask_to_arrive_at = ask_to_arrive(
             appointment.location, wall and wall.schedule_date, ask_to_arrive_time
         )
+        check_arrival(appointment)
     slot_changed = moves or appointment.appointment_type_id != type_before
     tag_change = None
     if tags is not None:

@@ -116,3 +116,18 @@ def ask_to_arrive(location: Location, day: date | None, wall: time | None) -> da
             }
         )
     return instant_at(location, day, wall, "ask_to_arrive_time")
+
+
+def check_arrival(appointment: Appointment) -> None:
+    """The patient is asked to arrive before (or at) the start, never after it."""
+    arrive, start = appointment.ask_to_arrive_at, appointment.start_at
+    if arrive is not None and start is not None and arrive > start:
+        raise ValidationError(
+            {
+                "ask_to_arrive_time": ValidationError(
+                    "The arrival time lies after the appointment's start; ask the patient to "
+                    "arrive at or before it.",
+                    code="after_start",
+                )
+            }
+        )

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ErrorDetail
 from scheduling.api.exceptions import RequestValidationError
 from scheduling.api.relations import resolve_one
 from scheduling.models import Location
+from scheduling.validators import validate_calendar_date
 
 
 class QueryFilterBackend(DjangoFilterBackend):
@@ -47,6 +48,14 @@ class LocationUUIDFilter(django_filters.UUIDFilter):
         if self.apply:
             return getattr(self.parent, self.apply)(qs, location)
         return qs.filter(**{self.location_lookup: location})
+
+
+class CalendarDateFilter(django_filters.DateFilter):
+    """A date filter refusing dates no practice schedules on (see ``validate_calendar_date``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [validate_calendar_date])
+        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanField(forms.Field):

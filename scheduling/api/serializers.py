@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.field_mapping import get_field_kwargs
 
+from scheduling.validators import validate_calendar_date
+
 #: Bounds of a PostgreSQL ``integer`` column, for integer inputs stored in one.
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 
@@ -131,6 +133,14 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+class CalendarDateField(serializers.DateField):
+    """A date (``YYYY-MM-DD``) a practice could schedule on: 1900-01-01 … 2199-12-31."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_calendar_date)
 
 
 class MoneyField(serializers.DecimalField):

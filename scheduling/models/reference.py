@@ -116,6 +116,13 @@ class Patient(VersionedModel):
         constraints = [
             *VersionedModel.Meta.constraints,
             _external_id_unique("patient_org_external_id"),
+            # A chart number names one patient of the practice (blank: none given).
+            models.UniqueConstraint(
+                fields=["org", "chart_number"],
+                condition=~models.Q(chart_number=""),
+                name="patient_org_chart_number",
+                violation_error_message="Another patient of the practice has this chart number.",
+            ),
         ]
 
     @property

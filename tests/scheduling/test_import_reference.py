@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from scheduling.models import Location, Operatory, Patient, ProcedureCode, Provider
@@ -477,3 +478,41 @@ def test_thousands_of_rows_are_created_and_updated_in_batches(org, write_csv):
 
     assert out.strip() == "patients: 0 created, 0 updated, 2500 unchanged, 0 skipped (invalid)"
     assert Patient.objects.filter(org=org).count() == 2500
+
+
+class TestChartNumbers:
+    HEADER = "external_id,first_name,last_name,chart_number"
+
+    def test_a_chart_number_twice_in_a_file_is_an_error(self, org, write_csv):
+        path = write_csv(self.HEADER, "PT1,Jane,Doe,C-1", "PT2,John,Roe,C-1")
+        _, err = run_rejected("patients", path, org)
+        assert 'line 3: chart_number: "C-1" already appears on line 2' in err
+        assert not Patient.objects.filter(org=org).exists()
+
+    def test_a_chart_number_of_another_patient_is_an_error(self, org, write_csv):
+        PatientFactory(org=org, external_id="OLD", chart_number="C-1")
+        path = write_csv(self.HEADER, "PT1,Jane,Doe,C-1", "PT2,John,Roe,C-2")
+        out, err = run("patients", path, org, "--skip-invalid")
+        assert "1 created" in out
+        assert 'line 2: chart_number: "C-1" belongs to another patient (OLD)' in err
+        assert Patient.objects.get(org=org, chart_number="C-2").external_id == "PT2"
+        assert not Patient.objects.filter(org=org, external_id="PT1").exists()
+
+    def test_re_importing_a_patient_keeps_its_chart_number(self, org, write_csv):
+        path = write_csv(self.HEADER, "PT1,Jane,Doe,C-1", "PT2,John,Roe,")
+        run("patients", path, org)
+        run("patients", path, org)
+        assert Patient.objects.filter(org=org, chart_number="C-1").count() == 1
+
+    def test_blank_chart_numbers_may_repeat_and_other_orgs_may_share(
+        self, org, other_org, write_csv
+    ):
+        PatientFactory(org=other_org, chart_number="C-1")
+        path = write_csv(self.HEADER, "PT1,Jane,Doe,C-1", "PT2,John,Roe,", "PT3,Ann,Poe,")
+        run("patients", path, org)
+        assert Patient.objects.filter(org=org).count() == 3
+
+    def test_the_database_refuses_a_second_chart_number(self, org):
+        PatientFactory(org=org, chart_number="C-9")
+        with pytest.raises(ValidationError):
+            Patient(org=org, first_name="A", last_name="B", chart_number="C-9").full_clean()
