@@ -24,8 +24,9 @@ def blockouts_overlapping(
     Location-wide blockouts (no operatory) cover every operatory of the location, so they
     are included; with ``operatory_id=None`` only location-wide ones are. Touching
     intervals do not overlap. Cancelled blockouts hold no time. Ordered by ``start_at``,
-    ``id``, with ``blockout_type`` and ``operatory`` loaded: the conflict engine treats
-    those whose type ``is_no_schedule`` as blocking, the others as information.
+    ``id``, with ``blockout_type``, ``operatory`` and ``location`` loaded: the conflict
+    engine treats those whose type ``is_no_schedule`` as blocking, the others as
+    information.
     """
     earliest = earliest_start(start)  # a blockout lies within one local day
     operatory = Q(operatory__isnull=True)
@@ -41,7 +42,7 @@ def blockouts_overlapping(
             start_at__gt=earliest,
             end_at__gt=start,
         )
-        .select_related("blockout_type", "operatory")
+        .select_related("blockout_type", "operatory", "location")
         .order_by("start_at", "id")
     )
 

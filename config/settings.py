@@ -147,6 +147,8 @@ SPECTACULAR_SETTINGS = {
         "BulkRowStatusEnum": "appointments.services.bulk.ROW_STATUSES",
         "BlockoutStatusEnum": "blockouts.models.BlockoutStatus",
         "ActiveInactiveStatusEnum": "blockouts.models.BlockoutTypeStatus",
+        "MemberRoleEnum": "scheduling.models.Role",
+        "ProviderRoleEnum": "appointments.models.ProviderRole",
     },
 }
 

@@ -14,6 +14,7 @@ from appointments.models import (
     CancelledBy,
     ProviderRole,
 )
+from appointments.serializers.entries import SchedulingWarningSerializer
 from scheduling.api.relations import (
     DefinitionField,
     DefinitionListField,
@@ -49,6 +50,10 @@ MONEY_IN = {"min_value": Decimal("0"), "max_digits": 10, "decimal_places": 2}
 # --- responses -----------------------------------------------------------------------
 
 
+def _wall(instant, tz_name: str) -> str | None:
+    return None if instant is None else f"{to_local(instant, tz_name):%H:%M:%S}"
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
     """An appointment as every appointment endpoint returns it (``AppointmentOut``)."""
 
@@ -67,8 +72,18 @@ class AppointmentSerializer(serializers.ModelSerializer):
     schedule_date = serializers.SerializerMethodField(
         help_text="Local date of the appointment at its location."
     )
-    start_time = serializers.DateTimeField(source="start_at", read_only=True, allow_null=True)
-    end_time = serializers.DateTimeField(source="end_at", read_only=True, allow_null=True)
+    start_time = serializers.DateTimeField(
+        source="start_at", read_only=True, allow_null=True, help_text="The start in UTC."
+    )
+    end_time = serializers.DateTimeField(
+        source="end_at", read_only=True, allow_null=True, help_text="The end in UTC."
+    )
+    local_start_time = serializers.SerializerMethodField(
+        help_text="Wall time of the start at the location (what a booking sends as start_time)."
+    )
+    local_end_time = serializers.SerializerMethodField(
+        help_text="Wall time of the end at the location (what a booking sends as end_time)."
+    )
     datetime_ask_to_arrive = serializers.DateTimeField(
         source="ask_to_arrive_at", read_only=True, allow_null=True
     )
@@ -88,6 +103,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
     )
     estimated_insurance = MoneyField(read_only=True, allow_null=True)
     estimated_patient_portion = MoneyField(read_only=True, allow_null=True)
+    warnings = serializers.SerializerMethodField(
+        help_text="What the write that answered should tell you (always empty on reads): a "
+        "provider booked in another chair meanwhile, a completion before the start time."
+    )
 
     class Meta:
         model = Appointment
@@ -104,6 +123,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "schedule_date",
             "start_time",
             "end_time",
+            "local_start_time",
+            "local_end_time",
             "datetime_ask_to_arrive",
             "confirmation_status",
             "confirmation_status_label",
@@ -126,6 +147,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "version",
+            "warnings",
         ]
         read_only_fields = fields
 
@@ -150,9 +172,22 @@ class AppointmentSerializer(serializers.ModelSerializer):
             return None
         return to_local(obj.start_at, obj.location.timezone).date().isoformat()
 
+    @extend_schema_field(LocalTimeField(allow_null=True))
+    def get_local_start_time(self, obj):
+        return _wall(obj.start_at, obj.location.timezone)
+
+    @extend_schema_field(LocalTimeField(allow_null=True))
+    def get_local_end_time(self, obj):
+        return _wall(obj.end_at, obj.location.timezone)
+
     def get_confirmation_status_label(self, obj) -> str | None:
         ref = self.fields["confirmation_status"].get_attribute(obj)
         return ref["name"] if ref else None
+
+    @extend_schema_field(SchedulingWarningSerializer(many=True))
+    def get_warnings(self, obj):
+        warnings = getattr(obj, "warnings", ())
+        return SchedulingWarningSerializer(warnings, many=True, context=self.context).data
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_recall(self, obj):

@@ -7,55 +7,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import (
-    Appointment,
     AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
     PatientFlowEvent,
 )
 from appointments.serializers.appointments import AppointmentSerializer
+from appointments.serializers.entries import (
+    ConflictingAppointmentSerializer,
+    ConflictingBlockoutSerializer,
+)
 from appointments.services.bulk import ROW_STATUSES
 from scheduling.api.serializers import MoneyField, RefSerializer
-
-
-class ConflictingAppointmentSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    patient = RefSerializer(read_only=True)
-    operatory = RefSerializer(read_only=True, allow_null=True)
-    appointment_type = RefSerializer(read_only=True, allow_null=True)
-    start_time = serializers.DateTimeField(source="start_at", read_only=True)
-    end_time = serializers.DateTimeField(source="end_at", read_only=True)
-
-    class Meta:
-        model = Appointment
-        fields = [
-            "id",
-            "status",
-            "patient",
-            "operatory",
-            "appointment_type",
-            "start_time",
-            "end_time",
-        ]
-        read_only_fields = fields
-        ref_name = "ConflictingAppointment"
-
-
-class ConflictingBlockoutSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    blockout_type = RefSerializer(read_only=True)
-    is_no_schedule = serializers.BooleanField(
-        source="blockout_type.is_no_schedule",
-        read_only=True,
-        help_text="True: it blocks booking (BLOCKED_TIME_CONFLICT); false: informational.",
-    )
-    operatory = RefSerializer(read_only=True, allow_null=True, help_text="Null: location-wide.")
-    start_time = serializers.DateTimeField(source="start_at", read_only=True)
-    end_time = serializers.DateTimeField(source="end_at", read_only=True)
-    note = serializers.CharField(read_only=True)
-
-    class Meta:
-        ref_name = "ConflictingBlockout"
 
 
 class ProviderOverlapSerializer(serializers.Serializer):

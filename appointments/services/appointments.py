@@ -30,7 +30,12 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
-from appointments.services.conflicts import Conflicts, Slot, find_conflicts
+from appointments.services.conflicts import (
+    Conflicts,
+    Slot,
+    find_conflicts,
+    provider_overlap_warnings,
+)
 from appointments.services.rules import (
     FINAL_STATUSES,
     ask_to_arrive,
@@ -159,6 +164,7 @@ def appointment_create(
             if related:
                 changes[name] = {"old": None, "new": [str(obj.uuid) for obj in related]}
         history.record(appointment, action, actor=actor, changes=changes)
+    appointment.warnings = provider_overlap_warnings(appointment, [p.pk for p in providers])
     return appointment
 
 
@@ -244,6 +250,8 @@ def write(
     history.record(
         appointment, action, actor=actor, changes={**changes, **(extra_changes or {})}, note=note
     )
+    if check_slot:
+        appointment.warnings = provider_overlap_warnings(appointment)
     return appointment
 
 

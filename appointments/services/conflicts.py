@@ -65,6 +65,21 @@ class ProviderOverlap:
     appointment: Appointment
 
 
+@dataclass(frozen=True)
+class SchedulingWarning:
+    """What a successful write should tell the front desk (``warnings`` of the response).
+
+    ``PROVIDER_OVERLAP``: a provider of the appointment is booked in another chair
+    meanwhile (normal in dentistry, never blocking, but said); ``appointment`` is the other
+    one. ``COMPLETED_IN_FUTURE``: the appointment was completed before its time.
+    """
+
+    code: str
+    message: str = ""
+    provider: object | None = None
+    appointment: Appointment | None = None
+
+
 @dataclass
 class Conflicts:
     """What a slot collides with. ``reason_codes`` lists the kinds found."""
@@ -185,7 +200,7 @@ def overlapping_appointments(slot: Slot) -> list[Appointment]:
         ),
         slot.start,
         slot.end,
-    ).select_related("patient", "operatory", "appointment_type")
+    ).select_related("patient", "operatory", "appointment_type", "location")
     if slot.exclude_appointment_id is not None:
         queryset = queryset.exclude(pk=slot.exclude_appointment_id)
     found = list(queryset.order_by("start_at", "id"))
@@ -217,6 +232,7 @@ def provider_overlaps(
             "appointment__patient",
             "appointment__operatory",
             "appointment__appointment_type",
+            "appointment__location",
         )
         .order_by("appointment__start_at", "appointment_id", "item_order")
     )
@@ -225,6 +241,34 @@ def provider_overlaps(
     if location_ids is not None:
         links = links.filter(appointment__location__in=location_ids)
     return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
+
+
+def provider_overlap_warnings(
+    appointment: Appointment, provider_ids: Iterable[int] | None = None
+) -> list[SchedulingWarning]:
+    """``PROVIDER_OVERLAP`` for each other live appointment booking one of this live
+    appointment's providers at the same time (every location of the org: the API shows
+    those the caller may not see without their details)."""
+    if appointment.status not in LIVE_STATUSES or appointment.start_at is None:
+        return []
+    slot = Slot(
+        org_id=appointment.org_id,
+        location_id=appointment.location_id,
+        operatory_id=appointment.operatory_id,
+        start=appointment.start_at,
+        end=appointment.end_at,
+        exclude_appointment_id=appointment.pk,
+    )
+    if provider_ids is None:  # the appointment's own (callers that know them pass them)
+        provider_ids = AppointmentProvider.objects.filter(
+            org=appointment.org_id, appointment=appointment
+        ).values_list("provider", flat=True)
+    return [
+        SchedulingWarning(
+            PROVIDER_OVERLAP, provider=overlap.provider, appointment=overlap.appointment
+        )
+        for overlap in provider_overlaps(slot, provider_ids)
+    ]
 
 
 def find_conflicts(

@@ -19,6 +19,7 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
+from appointments.services.conflicts import provider_overlap_warnings
 from appointments.services.times import WallTimes, local_interval, local_wall_times
 from scheduling.exceptions import FieldError
 from scheduling.models import ProcedureCode, Provider
@@ -188,4 +189,5 @@ def providers_replace(
             org_id=appointment.org_id, appointment=appointment
         ).delete()
         AppointmentProvider.objects.bulk_create(links)
+    appointment.warnings = provider_overlap_warnings(appointment)
     return appointment

@@ -22,6 +22,7 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.appointments import put_in_slot, write
+from appointments.services.conflicts import SchedulingWarning
 from appointments.services.rules import check_slot_fields
 from appointments.services.times import WallTimes
 from scheduling.exceptions import InvalidTransition, VersionConflict
@@ -39,6 +40,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETE: frozenset(),
     S.CANCELLED: frozenset(),
 }
+COMPLETED_IN_FUTURE = "COMPLETED_IN_FUTURE"
+
 #: Statuses in which the patient can be in the office.
 FLOW_STATUSES = frozenset({S.SCHEDULED, S.COMPLETE})
 
@@ -114,6 +117,15 @@ def appointment_transition(
         )
         if status == S.COMPLETE:
             _complete_procedures(appointment)
+    if status == S.COMPLETE and appointment.start_at and appointment.start_at > timezone.now():
+        # Allowed (imports and corrections need it), but a slip of the front desk's finger
+        # is likelier: say so.
+        appointment.warnings = [
+            SchedulingWarning(
+                COMPLETED_IN_FUTURE,
+                "The appointment was completed before its start time; it is kept as complete.",
+            )
+        ]
     return appointment
 
 

@@ -31,10 +31,11 @@ class AppointmentChildViewSet(NestedOrgViewSet):
     parent_field = "appointment"
     schema_tags = ("Appointments",)
 
-    def respond_appointment(self) -> Response:
+    def respond_appointment(self, appointment: Appointment) -> Response:
         """The parent appointment after the write, as every appointment endpoint shows it."""
         queryset = selectors.appointments_for_display(Appointment.objects.restrict(self.access))
-        fresh = queryset.get(pk=self.get_parent().pk)
+        fresh = queryset.get(pk=appointment.pk)
+        fresh.warnings = getattr(appointment, "warnings", [])
         return Response(s.AppointmentSerializer(fresh, context=self.get_serializer_context()).data)
 
 
@@ -105,10 +106,10 @@ class AppointmentProviderViewSet(mixins.ListModelMixin, AppointmentChildViewSet)
     )
     def replace(self, request, *args, **kwargs):
         data = self.validated_input()
-        details.providers_replace(
+        appointment = details.providers_replace(
             appointment=self.get_parent(),
             actor=request.user,
             base_version=data["base_version"],
             assignments=[details.ProviderAssignment(**item) for item in data["providers"]],
         )
-        return self.respond_appointment()
+        return self.respond_appointment(appointment)

@@ -20,6 +20,7 @@ from blockouts.models import Blockout, BlockoutStatus, BlockoutType, BlockoutTyp
 from scheduling.locks import LOCATION_BLOCKOUTS, xact_lock
 from scheduling.models import Location, Operatory, Organization
 from scheduling.timezones import field_instant
+from scheduling.validators import EARLIEST_DATE, LATEST_DATE
 
 #: (blockout type, operatory or None, start, end): what makes two blockouts the same.
 Key = tuple[int, int | None, datetime, datetime]
@@ -64,15 +65,19 @@ def require_at_location(
 
 
 def out_of_range(field_name: str) -> ValidationError:
-    return field_error(field_name, "The date is out of the supported range.", "date_out_of_range")
+    message = f"Dates lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+    return field_error(field_name, message, "date_out_of_range")
 
 
 def shift_date(day: date, delta: timedelta, field_name: str) -> date:
-    """``day + delta``; past year 1 or 9999 is a 422 on ``field_name``, not a 500."""
+    """``day + delta``; a day outside the practice's calendar is a 422 on ``field_name``."""
     try:
-        return day + delta
+        shifted = day + delta
     except OverflowError as exc:
         raise out_of_range(field_name) from exc
+    if not EARLIEST_DATE <= shifted <= LATEST_DATE:
+        raise out_of_range(field_name)
+    return shifted
 
 
 def instants(

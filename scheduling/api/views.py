@@ -159,6 +159,8 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
     def respond(self, instance: Model, status_code: int = status.HTTP_200_OK) -> Response:
         """Serialize ``instance`` as read through this view's queryset (same shape as GET)."""
         fresh = self.get_queryset().get(pk=instance.pk)
+        if hasattr(instance, "warnings"):  # what the write had to say (see the services)
+            fresh.warnings = instance.warnings
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def page(self, queryset: QuerySet, serializer_class=None) -> Response:

@@ -238,7 +238,8 @@ class TestFailures:
 
         (conflict,) = result["results"][0]["conflicts"]["appointments"]
         assert conflict["id"] == booked["id"]
-        assert conflict["start_time"] == booked["start_time"]
+        assert conflict["start_at"] == booked["start_time"]  # the contract's UTC start
+        assert (conflict["schedule_date"], conflict["start_time"]) == (DAY, "09:00:00")
         assert conflict["patient"] == booked["patient"]
         (conflict,) = result["results"][2]["conflicts"]["appointments"]
         assert conflict["id"] == result["results"][1]["id"]

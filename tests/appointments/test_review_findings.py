@@ -48,21 +48,29 @@ class TestTimes:
         patched = staff_client.patch(path, {"base_version": 2, "start_time": "15:00"}).json()
         assert patched["datetime_ask_to_arrive"] == "2030-03-06T20:45:00Z"
 
-    def test_a_type_duration_past_the_last_day_is_422(self, org, book):
+    def test_a_day_past_the_calendar_is_422_and_its_last_day_is_bookable(self, org, book):
         long_visit = AppointmentTypeFactory(org=org, duration_minutes=120)
         response = book(
-            day="9999-12-31", start="23:00", end=None, appointment_type_uuid=str(long_visit.uuid)
+            day="2200-01-01", start="23:00", end=None, appointment_type_uuid=str(long_visit.uuid)
         )
         assert response.status_code == 422
-        assert response.json()["detail"][0]["loc"] == ["body", "end_time"]
+        assert response.json()["detail"][0]["loc"] == ["body", "schedule_date"]
+        last = book(
+            day="2199-12-31", start="21:00", end=None, appointment_type_uuid=str(long_visit.uuid)
+        )
+        assert last.status_code == 201
 
     def test_first_day_filter_east_of_utc_is_not_a_500(self, org, staff_client):
         tokyo = LocationFactory(org=org, timezone="Asia/Tokyo")
         staff_client.raise_request_exception = False
         response = staff_client.get(
-            "appointments", {"location_uuid": str(tokyo.uuid), "date_from": "0001-01-01"}
+            "appointments", {"location_uuid": str(tokyo.uuid), "date_from": "1900-01-01"}
         )
         assert response.status_code == 200
+        before = staff_client.get(
+            "appointments", {"location_uuid": str(tokyo.uuid), "date_from": "0001-01-01"}
+        )
+        assert before.status_code == 422
 
 
 @pytest.mark.django_db

@@ -406,9 +406,9 @@ def test_concurrent_copies_into_one_week_make_each_blockout_once(org):
 
 
 class TestCalendarEdges:
-    """Dates at the ends of the calendar are 422s, never 500s."""
+    """Dates at the ends of the practice's calendar (1900–2199) are 422s, never 500s."""
 
-    LAST_MONDAY = date(9999, 12, 27)
+    LAST_MONDAY = date(2199, 12, 30)
 
     def test_copy_week_past_year_9999_is_422(self, location, lunch, block, staff_client):
         response = copy_week(staff_client, location, self.LAST_MONDAY, MONDAY)
@@ -420,7 +420,7 @@ class TestCalendarEdges:
         assert response.status_code == 422
         assert response.json()["detail"][0] == {
             "loc": ["body", "num_weeks"],
-            "msg": "The date is out of the supported range.",
+            "msg": "Dates lie between 1900-01-01 and 2199-12-31.",
             "type": "date_out_of_range",
         }
 
@@ -428,8 +428,10 @@ class TestCalendarEdges:
         self, location, lunch, block, staff_client
     ):
         block(lunch, MONDAY, "12:00", "13:00")
-        block(lunch, MONDAY, "19:00", "20:00")  # 01:00 UTC on 10000-01-01: cannot exist
-        response = copy_day(staff_client, location, MONDAY, date(9999, 12, 31))
+        block(lunch, MONDAY, "19:00", "20:00")  # 01:00 UTC on 2200-01-01: still fine
+        response = copy_day(staff_client, location, MONDAY, date(2199, 12, 31))
         assert response.status_code == 200
-        assert response.json()["count"] == 1
-        assert response.json()["warnings"][0].endswith("The date is out of the supported range.")
+        assert response.json()["count"] == 2
+        beyond = copy_day(staff_client, location, MONDAY, date(2200, 1, 1))
+        assert beyond.status_code == 422
+        assert beyond.json()["detail"][0]["loc"] == ["body", "target_date"]
