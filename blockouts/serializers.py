@@ -270,7 +270,15 @@ class BlockoutTemplateUpdateSerializer(BaseVersionSerializer, BlockoutTemplateFi
     status = model_field(BlockoutTemplate, "status", required=False)
 
 
-class BlockoutTemplateApplySerializer(BlockoutLocationSerializer):
+class BlockoutTemplateApplySerializer(InputSerializer):
+    location_uuid = OrgRelatedField(
+        Location.objects.all(),
+        source="location",
+        required=False,
+        allow_null=True,
+        help_text="Default: the template's own location (required for a template of every "
+        "location).",
+    )
     target_date = CalendarDateField()
 
 

@@ -96,9 +96,11 @@ def blockout_template_item_remove(*, item: BlockoutTemplateItem) -> None:
 
 
 def blockout_template_apply(
-    *, template: BlockoutTemplate, location: Location, target_date: date
+    *, template: BlockoutTemplate, target_date: date, location: Location | None = None
 ) -> BlockoutBatch:
     """Create the template's blockouts on ``target_date`` at ``location``.
+
+    ``location`` defaults to the template's own; a template for every location needs one.
 
     An item whose operatory is at another location, a duplicate of an existing blockout,
     or a wall time that does not exist on the date is skipped with a warning. A holiday
@@ -109,6 +111,14 @@ def blockout_template_apply(
             f"The template {template.name} is inactive; activate it to apply it.",
             code="TEMPLATE_INACTIVE",
         )
+    if location is None:
+        if template.location is None:
+            raise field_error(
+                "location_uuid",
+                "The template is for every location: name the location to apply it at.",
+                "required",
+            )
+        location = template.location
     if template.location_id is not None and template.location_id != location.pk:
         raise field_error(
             "location_uuid",

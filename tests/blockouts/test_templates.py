@@ -298,6 +298,20 @@ class TestApply:
         ]
         assert all(b.location == location and b.status == "active" for b in made)
 
+    def test_apply_defaults_to_the_templates_own_location(self, location, template, staff_client):
+        response = staff_client.post(f"{PATH}/{template.uuid}/apply", {"target_date": "2030-01-07"})
+        assert response.status_code == 200 and response.json()["count"] == 2
+        assert set(Blockout.objects.values_list("location", flat=True)) == {location.pk}
+
+    def test_a_template_for_every_location_needs_one_named(self, org, lunch, staff_client):
+        everywhere = BlockoutTemplateFactory(org=org, location=None, name="Anywhere")
+        BlockoutTemplateItemFactory(org=org, template=everywhere, blockout_type=lunch)
+        response = staff_client.post(
+            f"{PATH}/{everywhere.uuid}/apply", {"target_date": "2030-01-07"}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "location_uuid"]
+
     def test_applying_twice_skips_duplicates(self, location, template, staff_client):
         self.apply(staff_client, template, location)
         again = self.apply(staff_client, template, location).json()
