@@ -374,7 +374,7 @@ class TestApply:
         [
             ({"target_date": "2030-01-32"}, "target_date"),
             ({"target_date": None}, "target_date"),
-            ({"location_uuid": None}, "location_uuid"),
+            ({"location_uuid": "not-a-uuid"}, "location_uuid"),
         ],
     )
     def test_invalid_body_is_422(self, location, template, staff_client, payload, field):
