@@ -42,6 +42,12 @@ class Api(APIClient):
     def delete(self, path, data=None, **kw):
         return super().delete(self.url(path), data, format=kw.pop("format", "json"), **kw)
 
+    def options(self, path, data=None, **kw):
+        return super().options(self.url(path), data, **kw)
+
+    def head(self, path, data=None, **kw):
+        return super().head(self.url(path), data, **kw)
+
 
 def api_for(org, role: Role = Role.ADMIN, locations=None) -> Api:
     user = UserFactory()
