@@ -14,6 +14,7 @@ from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, B
 from blockouts.selectors import visible_templates
 from blockouts.serializers import (
     BlockoutBatchResultSerializer,
+    BlockoutConflictErrorSerializer,
     BlockoutCopyDaySerializer,
     BlockoutCopyWeekSerializer,
     BlockoutCreateSerializer,
@@ -116,7 +117,10 @@ class BlockoutTypeViewSet(
 @extend_schema_view(
     list=extend_schema(summary="List blockouts"),
     retrieve=extend_schema(summary="Get blockout"),
-    partial_update=extend_schema(summary="Update blockout"),
+    partial_update=extend_schema(
+        summary="Update blockout",
+        responses={200: BlockoutSerializer, 409: BlockoutConflictErrorSerializer},
+    ),
     destroy=extend_schema(
         summary="Delete blockout",
         description="Deletes this blockout only; the rest of its repeat group stays.",
