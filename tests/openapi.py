@@ -10,7 +10,7 @@ like the strictest clients). Stricter than the published schema in one way: an o
 accepts only the properties it declares, so every key the server sends is declared.
 
 - ``OPTIONS`` and ``HEAD`` are not operations of the schema (spectacular describes neither):
-  not checked.
+  not checked. A ``204`` must have no body.
 - A 2xx from a path or method the schema does not have is a failure: the schema is missing
   an operation.
 - A 4xx from a path or method the schema does not have (an unknown route, a malformed id in
@@ -21,6 +21,7 @@ accepts only the properties it declares, so every key the server sends is declar
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from drf_spectacular.generators import SchemaGenerator
@@ -110,22 +111,39 @@ def _leaves(error):
         yield from _leaves(sub)
 
 
+def _operation(method: str, path: str) -> str:
+    """The schema's name for the request: its path template and operationId."""
+    matches = []
+    for template, item in openapi_schema()["paths"].items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            matches.append((template.count("{"), template, item))
+    if not matches:
+        return f"{method} {path} (no such path in the schema)"
+    _, template, item = min(matches, key=lambda match: match[0])
+    operation_id = item.get(method.lower(), {}).get("operationId", "no such method in the schema")
+    return f"{method} {template} ({operation_id}) ← {path}"
+
+
 def _fail(method: str, path: str, status: int, reason: str, response) -> None:
     body = json.dumps(_body(response), default=str)
     if len(body) > 1500:
         body = body[:1500] + " …"
     raise SchemaMismatch(
         f"Response disagrees with the OpenAPI schema\n"
-        f"  operation: {method} {path}\n  status: {status}\n{reason}\n  body: {body}"
-    )
+        f"  operation: {_operation(method, path)}\n  status: {status}\n{reason}\n"
+        f"  body: {body}"
+    ) from None  # the reason above says what openapi-core found
 
 
 def check_response(response) -> None:
     """Fail with a clear message if ``response`` is not one the schema declares."""
     request = response.wsgi_request
     method, path, status = request.method, request.path, response.status_code
-    if method in UNDESCRIBED_METHODS or not path.startswith("/api/"):
+    if method in UNDESCRIBED_METHODS or not path.startswith(API_PREFIX):
         return
+    if status == 204 and response.content:
+        _fail(method, path, status, "  a 204 has no body", response)
     spec = openapi_spec()
     mock_request = MockRequest("http://testserver", method, path)
     mock_response = MockResponse(
