@@ -15,6 +15,7 @@ the fixes that make the published schema one a strict OpenAPI 3.0.3 client can t
 
 from __future__ import annotations
 
+from django_filters import filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -152,8 +153,6 @@ class QueryFilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        from django_filters import filters
-
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )
