@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, Value
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from appointments.models import (
     Appointment,
@@ -65,7 +66,15 @@ class StatusListField(forms.CharField):
         return statuses
 
 
+@extend_schema_field(
+    serializers.ListField(
+        child=serializers.ChoiceField(AppointmentStatus.choices),
+        help_text="A status or a comma-separated list of statuses (scheduled,complete).",
+    )
+)
 class StatusListFilter(django_filters.Filter):
+    """One query value holding a comma-separated list (``style: form, explode: false``)."""
+
     field_class = StatusListField
 
     def filter(self, qs, value):

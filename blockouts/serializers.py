@@ -12,6 +12,7 @@ from blockouts.models import (
     BlockoutType,
 )
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField
+from scheduling.api.schema import ConflictErrorSerializer
 from scheduling.api.serializers import (
     BaseVersionSerializer,
     CalendarDateField,
@@ -192,6 +193,42 @@ class BlockoutBatchResultSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "BlockoutBatchResult"
+
+
+class OverlappingBlockoutSerializer(serializers.Serializer):
+    """A blockout a PATCH would overlap (``BlockoutOverlap``'s payload), in local times."""
+
+    id = serializers.UUIDField()
+    schedule_date = serializers.DateField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
+
+    class Meta:
+        ref_name = "OverlappingBlockout"
+
+
+class BlockoutOverlapDetailsSerializer(serializers.Serializer):
+    blockouts = OverlappingBlockoutSerializer(many=True)
+
+    class Meta:
+        ref_name = "BlockoutOverlapDetails"
+
+
+class BlockoutConflictErrorSerializer(ConflictErrorSerializer):
+    """A 409 of a blockout PATCH: ``BLOCKOUT_OVERLAP`` names the blockouts it would overlap;
+    ``VERSION_CONFLICT`` carries the versions."""
+
+    conflicts = BlockoutOverlapDetailsSerializer(
+        required=False, help_text="BLOCKOUT_OVERLAP: the blockouts of the same type overlapped."
+    )
+    reason_codes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='BLOCKOUT_OVERLAP: ["BLOCKOUT_OVERLAP"].',
+    )
+
+    class Meta:
+        ref_name = "BlockoutConflictError"
 
 
 def _monday(**kwargs):

@@ -12,6 +12,7 @@ from blockouts.filters import BlockoutFilterSet, BlockoutTemplateFilterSet, Bloc
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
 from blockouts.serializers import (
     BlockoutBatchResultSerializer,
+    BlockoutConflictErrorSerializer,
     BlockoutCopyDaySerializer,
     BlockoutCopyWeekSerializer,
     BlockoutCreateSerializer,
@@ -103,7 +104,10 @@ class BlockoutTypeViewSet(OrgModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List blockouts"),
     retrieve=extend_schema(summary="Get blockout"),
-    partial_update=extend_schema(summary="Update blockout"),
+    partial_update=extend_schema(
+        summary="Update blockout",
+        responses={200: BlockoutSerializer, 409: BlockoutConflictErrorSerializer},
+    ),
     destroy=extend_schema(
         summary="Delete blockout",
         description="Deletes this blockout only; the rest of its repeat group stays.",

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so preflights are answered and every API response (errors too) carries CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,6 +120,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["scheduling.api.filters.QueryFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "scheduling.api.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "scheduling.api.schema.ChairsideAutoSchema",
+    "DEFAULT_METADATA_CLASS": "scheduling.api.metadata.EndpointMetadata",
     "EXCEPTION_HANDLER": "scheduling.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
@@ -124,6 +128,21 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": None,
 }
+
+# CORS, for a browser front-end on another origin: API paths only, and only the origins
+# listed (none by default), e.g. CORS_ALLOWED_ORIGINS=https://desk.example.com. Bearer tokens,
+# not cookies, so credentials are not allowed. Preflights are answered without a token.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_HEADERS = [
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+]
+CORS_EXPOSE_HEADERS = ["ETag"]
+CORS_ALLOW_CREDENTIALS = False
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chairside Scheduling API",
@@ -139,6 +158,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # OpenAPI 3.0.3, with nullable references written as a oneOf with null (see
+    # scheduling/api/schema.py): 3.1 reads no better in the clients and tools we checked.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scheduling.api.schema.postprocess_nullable_refs",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {

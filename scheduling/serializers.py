@@ -69,6 +69,7 @@ class PatientSerializer(VersionedSerializer):
             "is_active",
         ]
         read_only_fields = fields
+        extra_kwargs = {"email": {"allow_blank": True}}  # schema: an address or ""
 
 
 class ProcedureCodeSerializer(VersionedSerializer):

@@ -13,16 +13,26 @@ from tests.factories import (
     UserFactory,
     issue_token,
 )
+from tests.openapi import check_response
 
 
 class Api(APIClient):
-    """An API client for one org: ``get("appointment-types")`` → /api/v1/{org}/appointment-types."""
+    """An API client for one org: ``get("appointment-types")`` → /api/v1/{org}/appointment-types.
+
+    Every response it receives is checked against the generated OpenAPI schema
+    (``tests/openapi.py``): a response the schema does not declare fails the test.
+    """
 
     def __init__(self, org, token: str | None = None):
         super().__init__()
         self.org = org
         if token:
             self.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def request(self, **kwargs):
+        response = super().request(**kwargs)
+        check_response(response)
+        return response
 
     def url(self, path: str) -> str:
         return f"/api/v1/{self.org.uuid}/{path.lstrip('/')}"
@@ -41,6 +51,12 @@ class Api(APIClient):
 
     def delete(self, path, data=None, **kw):
         return super().delete(self.url(path), data, format=kw.pop("format", "json"), **kw)
+
+    def options(self, path, data=None, **kw):
+        return super().options(self.url(path), data, **kw)
+
+    def head(self, path, data=None, **kw):
+        return super().head(self.url(path), data, **kw)
 
 
 def api_for(org, role: Role = Role.ADMIN, locations=None) -> Api:

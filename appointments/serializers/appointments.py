@@ -103,6 +103,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     )
     estimated_insurance = MoneyField(read_only=True, allow_null=True)
     estimated_patient_portion = MoneyField(read_only=True, allow_null=True)
+    cancelled_by = serializers.SerializerMethodField(
+        help_text="patient or practice: who called a cancelled appointment off (else null)."
+    )
     warnings = serializers.SerializerMethodField(
         help_text="What the write that answered should tell you (always empty on reads): a "
         "provider booked in another chair meanwhile, a completion before the start time."
@@ -183,6 +186,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def get_confirmation_status_label(self, obj) -> str | None:
         ref = self.fields["confirmation_status"].get_attribute(obj)
         return ref["name"] if ref else None
+
+    @extend_schema_field(serializers.ChoiceField(CancelledBy.choices, allow_null=True))
+    def get_cancelled_by(self, obj):
+        return obj.cancelled_by or None
 
     @extend_schema_field(SchedulingWarningSerializer(many=True))
     def get_warnings(self, obj):

@@ -10,6 +10,7 @@ from appointments.models import (
     AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
+    AppointmentStatus,
     PatientFlowEvent,
 )
 from appointments.serializers.appointments import AppointmentSerializer
@@ -18,6 +19,7 @@ from appointments.serializers.entries import (
     ConflictingBlockoutSerializer,
 )
 from appointments.services.bulk import ROW_STATUSES
+from scheduling.api.schema import ConflictErrorSerializer, ErrorLocationPartField
 from scheduling.api.serializers import MoneyField, RefSerializer
 
 
@@ -40,17 +42,33 @@ class ConflictDetailsSerializer(serializers.Serializer):
         ref_name = "ConflictDetails"
 
 
-class SchedulingConflictErrorSerializer(serializers.Serializer):
-    """A 409 of an appointment write: the code, what it collides with, or the version."""
+class SchedulingConflictErrorSerializer(ConflictErrorSerializer):
+    """A 409 of an appointment write: what the slot collides with, a status the machine does
+    not lead to, or a stale version. Every key beyond ``detail`` and ``code`` is optional."""
 
-    detail = serializers.CharField()
     code = serializers.CharField(
-        help_text="APPOINTMENT_OVERLAP, BLOCKED_TIME_CONFLICT, VERSION_CONFLICT, "
-        "INVALID_TRANSITION, INVALID_STATE."
+        help_text="APPOINTMENT_OVERLAP, BLOCKED_TIME_CONFLICT (with conflicts and "
+        "reason_codes), INVALID_TRANSITION (with current_status and allowed), "
+        "VERSION_CONFLICT (with current_version and base_version), INVALID_STATE, CONFLICT."
     )
-    conflicts = ConflictDetailsSerializer(required=False)
-    reason_codes = serializers.ListField(child=serializers.CharField(), required=False)
-    current_version = serializers.IntegerField(required=False, allow_null=True)
+    conflicts = ConflictDetailsSerializer(
+        required=False, help_text="APPOINTMENT_OVERLAP, BLOCKED_TIME_CONFLICT: what collides."
+    )
+    reason_codes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The blocking kinds found: APPOINTMENT_OVERLAP, BLOCKED_TIME_CONFLICT.",
+    )
+    current_status = serializers.ChoiceField(
+        AppointmentStatus.choices,
+        required=False,
+        help_text="INVALID_TRANSITION: the appointment's status now.",
+    )
+    allowed = serializers.ListField(
+        child=serializers.ChoiceField(AppointmentStatus.choices),
+        required=False,
+        help_text="INVALID_TRANSITION: the statuses it may go to from current_status.",
+    )
 
     class Meta:
         ref_name = "SchedulingConflictError"
@@ -246,7 +264,7 @@ class BulkConfirmResultSerializer(serializers.Serializer):
 
 
 class BulkRowErrorSerializer(serializers.Serializer):
-    loc = serializers.ListField(child=serializers.JSONField())
+    loc = serializers.ListField(child=ErrorLocationPartField())
     msg = serializers.CharField()
     type = serializers.CharField()
 
