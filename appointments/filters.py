@@ -5,7 +5,6 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, Value
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
 
 from appointments.models import (
     Appointment,
@@ -15,7 +14,7 @@ from appointments.models import (
     AppointmentTypeLocation,
     AppointmentTypeStatus,
 )
-from scheduling.api.filters import LocationUUIDFilter, StatusDefaultFilterSet
+from scheduling.api.filters import ChoiceListFilter, LocationUUIDFilter, StatusDefaultFilterSet
 from scheduling.api.relations import resolve_one
 from scheduling.models import Operatory, Patient, Provider
 from scheduling.timezones import LocalDayStart, day_start
@@ -46,39 +45,6 @@ class AppointmentTypeFilterSet(StatusDefaultFilterSet):
     def offered_at(self, queryset, location):
         links = AppointmentTypeLocation.objects.filter(appointment_type=OuterRef("pk"))
         return queryset.filter(Exists(links.filter(location=location)) | ~Exists(links))
-
-
-class StatusListField(forms.CharField):
-    """``scheduled`` or ``scheduled,complete``: each an appointment status."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return []
-        statuses = [part.strip() for part in value.split(",") if part.strip()]
-        unknown = [s for s in statuses if s not in AppointmentStatus.values]
-        if unknown:
-            raise forms.ValidationError(
-                f"Unknown status {', '.join(unknown)}; "
-                f"one of {', '.join(AppointmentStatus.values)}.",
-                code="enum",
-            )
-        return statuses
-
-
-@extend_schema_field(
-    serializers.ListField(
-        child=serializers.ChoiceField(AppointmentStatus.choices),
-        help_text="A status or a comma-separated list of statuses (scheduled,complete).",
-    )
-)
-class StatusListFilter(django_filters.Filter):
-    """One query value holding a comma-separated list (``style: form, explode: false``)."""
-
-    field_class = StatusListField
-
-    def filter(self, qs, value):
-        return qs.filter(status__in=value) if value else qs
 
 
 class DateOrDateTimeField(forms.CharField):
@@ -126,7 +92,11 @@ class AppointmentFilterSet(django_filters.FilterSet):
     patient_uuid = django_filters.UUIDFilter(
         method="filter_patient", help_text="Only this patient."
     )
-    status = StatusListFilter(help_text="A status or a comma-separated list of statuses.")
+    status = ChoiceListFilter(
+        choices=AppointmentStatus.choices,
+        help_text="A status or a comma-separated list of statuses (scheduled,complete); the "
+        "parameter may also be repeated.",
+    )
     date_from = DateOrDateTimeFilter(
         help_text="Starting at or after (a date: the start of that local day).",
     )

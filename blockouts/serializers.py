@@ -313,10 +313,13 @@ class BlockoutTemplateApplySerializer(InputSerializer):
         source="location",
         required=False,
         allow_null=True,
-        help_text="Default: the template's own location (required for a template of every "
-        "location).",
+        help_text="Required by the reference. Left out, the template's own location is used "
+        "(a template for every location needs it).",
     )
     target_date = CalendarDateField()
+
+    class Meta:
+        documented_required = ("location_uuid",)
 
 
 class BlockoutTemplateItemSerializer(serializers.ModelSerializer):

@@ -9,8 +9,8 @@ the fixes that make the published schema one a strict OpenAPI 3.0.3 client can t
 - Error bodies are named components: ``Error``, ``ValidationError`` (``loc`` items are
   field names or list positions), ``ConflictError`` (409, with the versions of a
   ``VERSION_CONFLICT``); apps extend ``ConflictError`` with what their conflicts carry.
-- A filter that reads one query value but is declared as an array takes a comma-separated
-  list: ``style: form, explode: false``.
+- A list-valued filter (``?status=scheduled,complete``) is a string with a pattern naming
+  its values, as the contract words it; the server also takes the parameter repeated.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from scheduling.api.filters import ChoiceListFilter, comma_list_schema
 
 NULL_COMPONENT = "NullEnum"  # the name spectacular gives ``null`` in nullable enums
 NULL_SCHEMA = {"enum": [None]}
@@ -126,6 +128,15 @@ class ChairsideAutoSchema(AutoSchema):
         }
         return summaries.get(action)
 
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        """``Meta.documented_required``: fields the reference requires, which the server
+        also accepts left out (with a documented default). Clients are told to send them."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        documented = getattr(getattr(serializer, "Meta", None), "documented_required", ())
+        if documented and direction == "request":
+            schema["required"] = sorted({*schema.get("required", []), *documented})
+        return schema
+
     def get_tags(self) -> list[str]:
         tags = getattr(self.view, "schema_tags", None)
         return list(tags) if tags else super().get_tags()
@@ -156,6 +167,9 @@ class ChairsideAutoSchema(AutoSchema):
 class QueryFilterExtension(DjangoFilterExtension):
     """django-filter parameters, plus comma-separated lists.
 
+    A ``ChoiceListFilter`` (``?status=scheduled,complete``) is published as the contract
+    words it, a string, with a pattern naming the allowed values.
+
     A filter reads one query value unless it is a multiple-choice filter, so a filter
     declared (``extend_schema_field``) as an array takes its items comma-separated in that
     one value: ``?status=scheduled,complete``, i.e. ``style: form, explode: false``.
@@ -168,6 +182,10 @@ class QueryFilterExtension(DjangoFilterExtension):
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )
+        if isinstance(filter_field, ChoiceListFilter):
+            for parameter in parameters:
+                parameter["schema"] = comma_list_schema(filter_field.choices)
+            return parameters
         multiple = isinstance(filter_field, (filters.MultipleChoiceFilter, filters.BaseCSVFilter))
         for parameter in parameters:
             if parameter["schema"].get("type") == "array" and not multiple:
