@@ -17,6 +17,7 @@ from scheduling.api.serializers import (
     BaseVersionSerializer,
     CalendarDateField,
     InputSerializer,
+    LocalSpanSerializer,
     LocalTimeField,
     RefSerializer,
     VersionedSerializer,
@@ -195,20 +196,23 @@ class BlockoutBatchResultSerializer(serializers.Serializer):
         ref_name = "BlockoutBatchResult"
 
 
-class OverlappingBlockoutSerializer(serializers.Serializer):
-    """A blockout a PATCH would overlap (``BlockoutOverlap``'s payload), in local times."""
-
-    id = serializers.UUIDField()
-    schedule_date = serializers.DateField()
-    start_time = LocalTimeField()
-    end_time = LocalTimeField()
+class ConflictingBlockoutSerializer(LocalSpanSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    blockout_type = RefSerializer(read_only=True)
+    is_no_schedule = serializers.BooleanField(
+        source="blockout_type.is_no_schedule",
+        read_only=True,
+        help_text="True: it blocks booking (BLOCKED_TIME_CONFLICT); false: informational.",
+    )
+    operatory = RefSerializer(read_only=True, allow_null=True, help_text="Null: location-wide.")
+    note = serializers.CharField(read_only=True)
 
     class Meta:
-        ref_name = "OverlappingBlockout"
+        ref_name = "ConflictingBlockout"
 
 
 class BlockoutOverlapDetailsSerializer(serializers.Serializer):
-    blockouts = OverlappingBlockoutSerializer(many=True)
+    blockouts = ConflictingBlockoutSerializer(many=True)
 
     class Meta:
         ref_name = "BlockoutOverlapDetails"

@@ -126,8 +126,11 @@ def test_errors_are_named_components_with_every_key_the_server_sends(schema):
     blockout = _component(schema, "BlockoutConflictError")["properties"]
     assert set(blockout) == version_keys | {"conflicts", "reason_codes"}
     assert _refers_to(blockout["conflicts"], "BlockoutOverlapDetails")
-    overlapping = _component(schema, "OverlappingBlockout")["properties"]
-    assert set(overlapping) == {"id", "schedule_date", "start_time", "end_time"}
+    overlapping = _component(schema, "BlockoutOverlapDetails")["properties"]["blockouts"]
+    assert overlapping["items"] == _ref("ConflictingBlockout")
+    for entry in ("ConflictingBlockout", "ConflictingAppointment"):  # one shape, one meaning
+        times = {"schedule_date", "start_time", "end_time", "start_at", "end_at"}
+        assert times <= set(_component(schema, entry)["properties"]), entry
     bulk_loc = _component(schema, "BulkRowError")["properties"]["loc"]
     assert bulk_loc["items"] == item["properties"]["loc"]["items"]
 

@@ -3,7 +3,8 @@ check-conflicts, bulk rows) and in the warnings of a successful write.
 
 One meaning, one shape: every entry carries its local ``schedule_date``,
 ``start_time`` and ``end_time`` at its location (what a front desk reads and sends back)
-and the UTC instants ``start_at`` and ``end_at``.
+and the UTC instants ``start_at`` and ``end_at`` (``LocalSpanSerializer``). Blockout
+entries are the Blockouts section's (``ConflictingBlockoutSerializer``), shared here.
 """
 
 from __future__ import annotations
@@ -12,35 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import Appointment
-from scheduling.api.serializers import LocalTimeField, RefSerializer
+from scheduling.api.serializers import LocalSpanSerializer, RefSerializer
 from scheduling.timezones import to_local
-
-
-class LocalSpanSerializer(serializers.Serializer):
-    """``schedule_date``/``start_time``/``end_time`` at the row's location, from its instants."""
-
-    location = RefSerializer(read_only=True)
-    location_timezone = serializers.CharField(source="location.timezone", read_only=True)
-    schedule_date = serializers.SerializerMethodField(help_text="Local date at the location.")
-    start_time = serializers.SerializerMethodField(help_text="Local wall time at the location.")
-    end_time = serializers.SerializerMethodField(help_text="Local wall time at the location.")
-    start_at = serializers.DateTimeField(read_only=True, help_text="The start in UTC.")
-    end_at = serializers.DateTimeField(read_only=True, help_text="The end in UTC.")
-
-    def _local(self, obj, instant):
-        return to_local(instant, obj.location.timezone)
-
-    @extend_schema_field(serializers.DateField())
-    def get_schedule_date(self, obj) -> str:
-        return self._local(obj, obj.start_at).date().isoformat()
-
-    @extend_schema_field(LocalTimeField())
-    def get_start_time(self, obj) -> str:
-        return f"{self._local(obj, obj.start_at):%H:%M:%S}"
-
-    @extend_schema_field(LocalTimeField())
-    def get_end_time(self, obj) -> str:
-        return f"{self._local(obj, obj.end_at):%H:%M:%S}"
 
 
 class ConflictingAppointmentSerializer(LocalSpanSerializer):
@@ -52,21 +26,6 @@ class ConflictingAppointmentSerializer(LocalSpanSerializer):
 
     class Meta:
         ref_name = "ConflictingAppointment"
-
-
-class ConflictingBlockoutSerializer(LocalSpanSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    blockout_type = RefSerializer(read_only=True)
-    is_no_schedule = serializers.BooleanField(
-        source="blockout_type.is_no_schedule",
-        read_only=True,
-        help_text="True: it blocks booking (BLOCKED_TIME_CONFLICT); false: informational.",
-    )
-    operatory = RefSerializer(read_only=True, allow_null=True, help_text="Null: location-wide.")
-    note = serializers.CharField(read_only=True)
-
-    class Meta:
-        ref_name = "ConflictingBlockout"
 
 
 class SchedulingWarningSerializer(serializers.Serializer):

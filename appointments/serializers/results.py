@@ -14,11 +14,9 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from appointments.serializers.appointments import AppointmentSerializer
-from appointments.serializers.entries import (
-    ConflictingAppointmentSerializer,
-    ConflictingBlockoutSerializer,
-)
+from appointments.serializers.entries import ConflictingAppointmentSerializer
 from appointments.services.bulk import ROW_STATUSES
+from blockouts.serializers import ConflictingBlockoutSerializer
 from scheduling.api.schema import ConflictErrorSerializer, ErrorLocationPartField
 from scheduling.api.serializers import MoneyField, RefSerializer
 

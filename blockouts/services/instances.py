@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import reduce
 from operator import or_
@@ -69,6 +70,13 @@ def blockouts_create(
         return planner.save()
 
 
+@dataclass
+class BlockoutOverlaps:
+    """The blockouts a change would overlap (rendered by the API as conflict entries)."""
+
+    blockouts: list[Blockout]
+
+
 class BlockoutOverlap(Conflict):
     """The change would lay a blockout over another of the same type on the same chair."""
 
@@ -79,17 +87,7 @@ class BlockoutOverlap(Conflict):
             "Another blockout of the same type overlaps on the same operatory: "
             + ", ".join(str(other) for other in others)
             + ". Send allow_overlap to change it anyway.",
-            conflicts={
-                "blockouts": [
-                    {
-                        "id": str(other.uuid),
-                        "schedule_date": other.schedule_date.isoformat(),
-                        "start_time": other.start_time.isoformat(),
-                        "end_time": other.end_time.isoformat(),
-                    }
-                    for other in others
-                ]
-            },
+            conflicts=BlockoutOverlaps(others),
             reason_codes=[self.code],
         )
 
@@ -113,7 +111,7 @@ def _overlaps(location_id: int, planned: list[dict], exclude_ids: set[int]) -> l
             reduce(or_, wanted), location_id=location_id, status=BlockoutStatus.ACTIVE
         )
         .exclude(pk__in=exclude_ids)
-        .select_related("blockout_type")
+        .select_related("blockout_type", "operatory", "location")
         .order_by("start_at", "id")
     )
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.field_mapping import get_field_kwargs
 
+from scheduling.timezones import to_local
 from scheduling.validators import validate_calendar_date
 
 #: Bounds of a PostgreSQL ``integer`` column, for integer inputs stored in one.
@@ -161,3 +162,30 @@ class LocalTimeField(serializers.TimeField):
         kwargs.setdefault("format", "%H:%M:%S")
         kwargs.setdefault("input_formats", ["%H:%M:%S", "%H:%M"])
         super().__init__(**kwargs)
+
+
+class LocalSpanSerializer(serializers.Serializer):
+    """``schedule_date``/``start_time``/``end_time`` at the row's location, from its instants."""
+
+    location = RefSerializer(read_only=True)
+    location_timezone = serializers.CharField(source="location.timezone", read_only=True)
+    schedule_date = serializers.SerializerMethodField(help_text="Local date at the location.")
+    start_time = serializers.SerializerMethodField(help_text="Local wall time at the location.")
+    end_time = serializers.SerializerMethodField(help_text="Local wall time at the location.")
+    start_at = serializers.DateTimeField(read_only=True, help_text="The start in UTC.")
+    end_at = serializers.DateTimeField(read_only=True, help_text="The end in UTC.")
+
+    def _local(self, obj, instant):
+        return to_local(instant, obj.location.timezone)
+
+    @extend_schema_field(serializers.DateField())
+    def get_schedule_date(self, obj) -> str:
+        return self._local(obj, obj.start_at).date().isoformat()
+
+    @extend_schema_field(LocalTimeField())
+    def get_start_time(self, obj) -> str:
+        return f"{self._local(obj, obj.start_at):%H:%M:%S}"
+
+    @extend_schema_field(LocalTimeField())
+    def get_end_time(self, obj) -> str:
+        return f"{self._local(obj, obj.end_at):%H:%M:%S}"

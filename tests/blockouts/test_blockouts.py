@@ -404,7 +404,14 @@ class TestUpdate:
         conflict = response.json()
         assert conflict["code"] == "BLOCKOUT_OVERLAP"
         assert conflict["reason_codes"] == ["BLOCKOUT_OVERLAP"]
-        assert [b["id"] for b in conflict["conflicts"]["blockouts"]] == [str(other.uuid)]
+        (entry,) = conflict["conflicts"]["blockouts"]
+        assert entry["id"] == str(other.uuid)
+        assert (entry["schedule_date"], entry["start_time"], entry["end_time"]) == (
+            MONDAY.isoformat(),
+            "13:00:00",
+            "14:00:00",
+        )
+        assert entry["start_at"] and entry["end_at"] and entry["blockout_type"]["name"]
         blockout.refresh_from_db()
         assert blockout.end_time.hour == 12 and blockout.version == 1
         # touching is not overlapping; another type or chair does not count
