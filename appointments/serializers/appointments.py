@@ -14,6 +14,7 @@ from appointments.models import (
     CancelledBy,
     ProviderRole,
 )
+from appointments.serializers.appointment_types import ProcedureCodeListField
 from appointments.serializers.entries import SchedulingWarningSerializer
 from scheduling.api.relations import (
     DefinitionField,
@@ -293,6 +294,11 @@ class AppointmentCreateSerializer(AppointmentFieldsSerializer):
         allow_null=True,
         max_length=100,
         help_text="Id in the system the appointment comes from (bulk import upserts by it).",
+    )
+    procedure_codes = ProcedureCodeListField(
+        required=False,
+        allow_null=True,
+        help_text="CDT codes of procedures to add beside the type's (e.g. an import's).",
     )
 
 

@@ -61,16 +61,19 @@ S = AppointmentStatus
 # --- create --------------------------------------------------------------------------
 
 
-def _type_procedures(appointment: Appointment) -> list[AppointmentProcedure]:
+def _initial_procedures(
+    appointment: Appointment, extra_codes: Iterable[str]
+) -> list[AppointmentProcedure]:
+    """The type's procedures, then ``extra_codes`` not among them (an import's own list)."""
     appointment_type = appointment.appointment_type
-    if appointment_type is None or not appointment_type.procedure_codes_to_add:
+    wanted = list(getattr(appointment_type, "procedure_codes_to_add", None) or [])
+    wanted += [code for code in extra_codes if code not in wanted]
+    if not wanted:
         return []
     done = appointment.status == S.COMPLETE
     codes = {
         code.code: code
-        for code in ProcedureCode.objects.filter(
-            org=appointment.org_id, code__in=appointment_type.procedure_codes_to_add
-        )
+        for code in ProcedureCode.objects.filter(org=appointment.org_id, code__in=wanted)
     }
     return [
         AppointmentProcedure(
@@ -83,7 +86,7 @@ def _type_procedures(appointment: Appointment) -> list[AppointmentProcedure]:
             status=ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
             completed_at=timezone.now() if done else None,
         )
-        for order, code in enumerate(appointment_type.procedure_codes_to_add)
+        for order, code in enumerate(wanted)
         if code in codes
     ]
 
@@ -131,10 +134,14 @@ def appointment_create(
     allow_overlap: bool = False,
     providers: Iterable[Provider] = (),
     tags: Iterable[Definition] = (),
+    procedure_codes: Iterable[str] = (),
     action: HistoryAction = HistoryAction.CREATED,
     **fields,
 ) -> Appointment:
-    """Book an appointment; a live one takes its chair or fails with 409."""
+    """Book an appointment; a live one takes its chair or fails with 409.
+
+    Its procedures are its type's, then ``procedure_codes`` (CDT codes of the org).
+    """
     providers, tags = list(providers), list(tags)
     appointment = Appointment(org=org, location=location, patient=patient, **fields)
     check_operatory_location(location, appointment.operatory)
@@ -158,7 +165,7 @@ def appointment_create(
         appointment.save()
         _link_providers(appointment, providers)
         _set_tags(appointment, tags, replace=False)
-        AppointmentProcedure.objects.bulk_create(_type_procedures(appointment))
+        AppointmentProcedure.objects.bulk_create(_initial_procedures(appointment, procedure_codes))
         changes = history.diff({}, history.snapshot(appointment))
         for name, related in (("providers", providers), ("tags", tags)):
             if related:

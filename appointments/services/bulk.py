@@ -108,8 +108,15 @@ def _write_row(access: Access, data: dict, actor) -> tuple[str, Appointment]:
             org=access.org, actor=actor, action=HistoryAction.IMPORTED, **data
         )
         return CREATED, appointment
-    for key in ("location", "patient", "status", "providers", "confirmation_status"):
-        data.pop(key, None)  # an update keeps who, where and the status (see README)
+    for key in (
+        "location",
+        "patient",
+        "status",
+        "providers",
+        "confirmation_status",
+        "procedure_codes",
+    ):
+        data.pop(key, None)  # an update keeps who, where, the status and procedures (README)
     data.pop("external_id", None)
     version = existing.version
     appointment = appointment_update(

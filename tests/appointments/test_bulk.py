@@ -24,6 +24,7 @@ from scheduling.models import Role
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentTypeFactory,
+    LocationFactory,
     DefinitionFactory,
     PatientFactory,
     ProcedureCodeFactory,
@@ -733,7 +734,10 @@ class TestCommand:
         "header, problem",
         [
             ("location_uuid,patient_uuid,colour", "unknown column(s): colour"),
-            ("patient_uuid,start_time", "missing required column(s): location_uuid"),
+            (
+                "patient_uuid,start_time",
+                "the header needs one of the columns location_uuid or location_external_id",
+            ),
             ("location_uuid,patient_uuid,note,Note", "repeated column(s): note"),
             ("", "the file has no header row"),
         ],
@@ -749,3 +753,65 @@ class TestCommand:
         path = write_csv(HEADER, "caf\xe9", encoding="latin-1")
         with pytest.raises(CommandError, match="not UTF-8"):
             run_import(path, org.uuid)
+
+
+class TestPracticeIds:
+    """A CSV exported from another system names rows by that system's ids."""
+
+    HEADER = (
+        "external_id,location_external_id,operatory_external_id,patient_external_id,"
+        "provider_external_ids,appointment_type_name,procedure_codes,schedule_date,"
+        "start_time,end_time"
+    )
+
+    @pytest.fixture
+    def practice(self, org, location, chair, patient, provider, exam):
+        for obj, key in ((location, "LOC-1"), (chair, "OP-1"), (patient, "PAT-1")):
+            obj.external_id = key
+            obj.save(update_fields=["external_id"])
+        provider.external_id = "DR-1"
+        provider.save(update_fields=["external_id"])
+        ProcedureCodeFactory(org=org, code="D1110")
+        ProcedureCodeFactory(org=org, code="D0274")
+
+    def test_rows_resolve_the_practices_ids(self, org, write_csv, practice, chair, patient, exam):
+        path = write_csv(
+            self.HEADER,
+            f"A-1,LOC-1,OP-1,PAT-1,DR-1,{exam.name.upper()},D1110;D0274,{DAY},09:00,09:30",
+        )
+        out, err = run_import(path, org.uuid)
+        assert "1 created" in out and err == ""
+        booked = Appointment.objects.get(external_id="A-1")
+        assert (booked.operatory, booked.patient, booked.appointment_type) == (chair, patient, exam)
+        assert [link.provider.external_id for link in booked.provider_links.all()] == ["DR-1"]
+        codes = booked.procedures.values_list("procedure_code__code", flat=True)
+        assert sorted(codes) == ["D0274", "D1110"]
+
+    def test_an_unknown_practice_id_fails_its_row_naming_the_column(self, org, write_csv, practice):
+        path = write_csv(
+            self.HEADER,
+            f"A-1,LOC-1,OP-1,NOPE,,,,{DAY},09:00,09:30",
+            f"A-2,LOC-1,OP-1,PAT-1,DR-1;DR-9,,,{DAY},10:00,10:30",
+            f"A-3,LOC-1,OP-1,PAT-1,,,,{DAY},11:00,11:30",
+        )
+        message, out, err = run_import_failing(path, org.uuid)
+        assert message == "2 of 3 row(s) failed"
+        lines = err.splitlines()
+        assert lines[0] == 'line 2: patient_external_id: no patient "NOPE" in this organization'
+        assert lines[1] == 'line 3: provider_external_ids: no provider "DR-9" in this organization'
+        assert list(Appointment.objects.values_list("external_id", flat=True)) == ["A-3"]
+
+    def test_another_orgs_practice_ids_name_nothing(self, org, other_org, write_csv, practice):
+        LocationFactory(org=other_org, external_id="THEIRS")
+        path = write_csv(self.HEADER, f"A-1,THEIRS,OP-1,PAT-1,,,,{DAY},09:00,09:30")
+        _, _, err = run_import_failing(path, org.uuid)
+        assert 'location_external_id: no location "THEIRS"' in err
+
+    def test_both_forms_of_one_reference_are_refused(self, org, write_csv, practice, location):
+        path = write_csv(
+            "location_uuid,location_external_id,patient_external_id,schedule_date,start_time,"
+            "end_time,operatory_external_id",
+            f"{location.uuid},LOC-1,PAT-1,{DAY},09:00,09:30,OP-1",
+        )
+        _, _, err = run_import_failing(path, org.uuid)
+        assert "give location_external_id or location_uuid, not both" in err

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from tqdm import tqdm
 
+from appointments.models import AppointmentType, AppointmentTypeStatus
 from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
 from appointments.serializers.bulk import describe_results, validated_rows
 from appointments.services.bulk import (
@@ -31,11 +33,44 @@ from appointments.services.bulk import (
 from scheduling.access import Access
 from scheduling.csvfiles import CsvFileError, read_csv
 from scheduling.management.orgs import find_organization
-from scheduling.models import Organization
+from scheduling.models import Location, Operatory, Organization, Patient, Provider
 
 #: A cell listing several ids (provider_uuids, tag_uuids): spaces, semicolons or commas.
 LIST_SEPARATORS = re.compile(r"[\s;,]+")
-REQUIRED_COLUMNS = ("location_uuid", "patient_uuid")
+
+
+@dataclass(frozen=True)
+class ForeignKeyColumn:
+    """A column naming rows by the practice's own ids (as ``import_reference`` writes them):
+    each is turned into the create body's ``*_uuid`` field before the row is validated."""
+
+    column: str
+    target: str  # the body field it stands for
+    model: type
+    key: str = "external_id"
+    many: bool = False
+
+    def lookup(self, org: Organization) -> dict[str, str]:
+        rows = self.model.objects.filter(org=org)
+        if self.model is AppointmentType:
+            rows = rows.filter(status=AppointmentTypeStatus.ACTIVE)
+            return {name.lower(): str(uuid) for name, uuid in rows.values_list("name", "uuid")}
+        pairs = rows.exclude(**{self.key: ""}).values_list(self.key, "uuid")
+        return {key: str(uuid) for key, uuid in pairs}
+
+
+FOREIGN_KEY_COLUMNS = (
+    ForeignKeyColumn("location_external_id", "location_uuid", Location),
+    ForeignKeyColumn("operatory_external_id", "operatory_uuid", Operatory),
+    ForeignKeyColumn("patient_external_id", "patient_uuid", Patient),
+    ForeignKeyColumn("provider_external_ids", "provider_uuids", Provider, many=True),
+    ForeignKeyColumn("appointment_type_name", "appointment_type_uuid", AppointmentType, "name"),
+)
+#: Each row names its location and patient, by uuid or by the practice's own id.
+REQUIRED_ONE_OF = (
+    ("location_uuid", "location_external_id"),
+    ("patient_uuid", "patient_external_id"),
+)
 
 
 def row_fields() -> dict[str, serializers.Field]:
@@ -54,28 +89,60 @@ class Record:
     line: int
     row: dict[str, object]
     problem: str | None = None  # the line cannot be read as a row at all
+    errors: dict[str, list[ErrorDetail]] | None = None  # columns naming nothing in the org
 
 
-def read_records(csv_file: Iterable[str]) -> list[Record]:
-    """Rows of the file as bulk rows: an empty cell is "not given", lists are split."""
+def _is_list(column: str, fields: dict) -> bool:
+    foreign = next((f for f in FOREIGN_KEY_COLUMNS if f.column == column), None)
+    return foreign.many if foreign else isinstance(fields[column], serializers.ListField)
+
+
+def read_records(csv_file: Iterable[str], org: Organization | None = None) -> list[Record]:
+    """Rows of the file as bulk rows: an empty cell is "not given", lists are split, and
+    the practice's own ids (``*_external_id``, ``appointment_type_name``) become uuids."""
     fields = row_fields()
-    _, lines = read_csv(
-        csv_file,
-        columns=fields,
-        required=REQUIRED_COLUMNS,
-        hint=f"columns: {', '.join(fields)}",
+    columns = [*fields, *(f.column for f in FOREIGN_KEY_COLUMNS)]
+    header, lines = read_csv(
+        csv_file, columns=columns, required=(), hint=f"columns: {', '.join(columns)}"
     )
+    for choices in REQUIRED_ONE_OF:
+        if not set(choices) & set(header):
+            raise CsvFileError(f"the header needs one of the columns {' or '.join(choices)}")
+    foreign = [f for f in FOREIGN_KEY_COLUMNS if f.column in header]
+    known = {f.column: f.lookup(org) for f in foreign} if org is not None else {}
     records = []
     for line in lines:
         row: dict[str, object] = {}
+        errors: dict[str, list[ErrorDetail]] = {}
         for column, value in line.values.items():
             if not value:
                 continue
-            if isinstance(fields[column], serializers.ListField):
-                row[column] = [part for part in LIST_SEPARATORS.split(value) if part]
+            value = (
+                [p for p in LIST_SEPARATORS.split(value) if p]
+                if _is_list(column, fields)
+                else value
+            )
+            row[column] = value
+        for f in foreign:
+            if f.column not in row:
+                continue
+            given = row.pop(f.column)
+            names = given if f.many else [given]
+            lookup_key = (lambda v: v.lower()) if f.key == "name" else (lambda v: v)
+            found = [known.get(f.column, {}).get(lookup_key(v)) for v in names]
+            missing = [v for v, uuid in zip(names, found, strict=True) if uuid is None]
+            if missing:
+                label = f.model._meta.verbose_name
+                errors[f.column] = [
+                    ErrorDetail(f'no {label} "{v}" in this organization', code="not_found")
+                    for v in missing
+                ]
+            elif f.target in row:
+                message = f"give {f.column} or {f.target}, not both"
+                errors[f.column] = [ErrorDetail(message, code="ambiguous")]
             else:
-                row[column] = value
-        records.append(Record(line.line, row, line.problem))
+                row[f.target] = found if f.many else found[0]
+        records.append(Record(line.line, row, line.problem, errors or None))
     return records
 
 
@@ -89,10 +156,14 @@ def import_records(
     """
     access = Access.operator(org)
     result = BulkResult(dry_run=dry_run)
-    readable = [(index, r) for index, r in enumerate(records) if r.problem is None]
+    readable = [(index, r) for index, r in enumerate(records) if r.problem is None and not r.errors]
     for index, record in enumerate(records):
-        if record.problem is not None:
-            error = serializers.ValidationError(record.problem, code="unreadable_row")
+        if record.problem is not None or record.errors:
+            error = (
+                serializers.ValidationError(record.problem, code="unreadable_row")
+                if record.problem is not None
+                else serializers.ValidationError(record.errors)
+            )
             result.results.append(RowResult(index=index, status=FAILED, error=error))
             if progress is not None:
                 progress.update(1)
@@ -167,7 +238,7 @@ class Command(BaseCommand):
         organization = find_organization(org)
         try:
             with open(file, encoding="utf-8-sig", newline="") as csv_file:
-                records = read_records(csv_file)
+                records = read_records(csv_file, organization)
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
         except CsvFileError as exc:
