@@ -40,7 +40,6 @@ def ops(predicate=lambda op: True) -> list:
     return [pytest.param(op, id=op.key) for op in OPS if predicate(op)]
 
 
-WRITES = ops(lambda op: op.is_write)
 PAGED = ops(lambda op: op.is_paged)
 WITH_IDS = ops(lambda op: op.has_ids)
 RETRIEVES = ops(lambda op: op.is_retrieve)
@@ -105,6 +104,7 @@ def send(client, call: Call, *, path=None, body=None, query=None, method=None):
     if query:
         path = f"{path}?{urlencode(query, doseq=True)}"
     method = method or call.op.method
+    client.raise_request_exception = False  # a 500 is a status to assert on, like any other
     if method == "get":
         return client.get(path)
     if method in ("head", "options"):  # not wrapped by ``Api``: the org prefix is added here
@@ -261,10 +261,20 @@ def test_registered_input_succeeds(op, org, location, admin_client):
         assert paged == op.is_paged, "declare page lists in the viewset's paged_actions"
     if op.is_write and op.required_role != Role.VIEWER:
         assert fingerprint(org) != before, "the registered body must change something"
+    if op.is_write and op.required_role == Role.VIEWER:
+        assert fingerprint(org) == before, "a POST open to viewers only reads"
     if versioned is not None:
         old = versioned.version
         versioned.refresh_from_db()
         assert versioned.version == old + 1
+
+
+@pytest.mark.parametrize("op", ops())
+def test_least_role_at_one_location_may_call(op, org, location, second_location):
+    """The role the operation asks for is enough, for a member limited to the location."""
+    client = client_with_role(org, op.required_role, locations=[location])
+    response = send(client, prepare(op, org, location))
+    assert response.status_code == {"create": 201, "destroy": 204}.get(op.action, 200)
 
 
 # --- who may call ----------------------------------------------------------------------
@@ -410,6 +420,23 @@ def test_another_orgs_object_in_the_path_is_404(op, org, other_org, location, ad
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
     assert fingerprint(other_org) == before
+
+
+NESTED_DETAILS = ops(lambda op: op.lookup_kwarg and op.parent_kwarg)
+
+
+@pytest.mark.parametrize("op", NESTED_DETAILS)
+def test_child_of_another_parent_is_404(op, org, location, admin_client):
+    """``/appointments/{a}/procedures/{p}``: p must be a child of a, not of a sibling."""
+    call = prepare(op, org, location)
+    sibling = subject_for(op, org, location)
+    parent = getattr(sibling, op.viewset.parent_field)
+    path = op.path(call.subject, **{op.parent_kwarg: str(parent.uuid)})
+    before = fingerprint(org)
+    response = send(admin_client, call, path=path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"
+    assert fingerprint(org) == before
 
 
 @pytest.mark.parametrize("op", RETRIEVES)
@@ -569,6 +596,51 @@ def test_another_orgs_id_in_a_bulk_row_fails_that_row(
     assert result["code"] == "NOT_FOUND"
     assert ["body", "rows", 0, *field.loc[1:]] in [item["loc"] for item in result["errors"]]
     assert fingerprint(org) == before
+
+
+BULK_LOCATION_FIELDS = [p for p in BULK_ROW_FIELDS if p.values[0].names_a_location]
+
+
+@pytest.mark.parametrize("field", BULK_LOCATION_FIELDS)
+def test_bulk_row_naming_a_forbidden_location_fails_that_row(
+    field, org, location, second_location, limited_client
+):
+    (op,) = [op for op in OPS if op.key == BULK]
+    call = prepare(op, org, location)
+    forbidden = str(make(field.model, org, second_location).uuid)
+    row = set_at(call.body["rows"][0], field.loc, [forbidden] if field.many else forbidden)
+    before = fingerprint(org)
+    response = send(limited_client, call, body={"rows": [row]})
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["code"] == "PERMISSION_DENIED"
+    assert fingerprint(org) == before
+
+
+def test_another_orgs_appointment_in_bulk_confirm_is_skipped(
+    org, other_org, location, admin_client
+):
+    (op,) = [op for op in OPS if op.key == "POST appointments/bulk-confirm"]
+    call = prepare(op, org, location)
+    theirs = make(op.model, other_org, LocationFactory(org=other_org))
+    before = fingerprint(other_org)
+    response = send(admin_client, call, body={**call.body, "appointment_uuids": [str(theirs.uuid)]})
+    assert response.status_code == 200
+    assert response.json()["confirmed"] == []
+    assert response.json()["skipped"] == [str(theirs.uuid)]
+    assert fingerprint(other_org) == before
+
+
+def test_another_orgs_appointment_excluded_from_a_conflict_check_is_404(
+    org, other_org, location, viewer_client
+):
+    (op,) = [op for op in OPS if op.key == "POST appointments/check-conflicts"]
+    call = prepare(op, org, location)
+    theirs = make(op.model, other_org, LocationFactory(org=other_org))
+    body = {**call.body, "exclude_appointment_uuid": str(theirs.uuid)}
+    response = send(viewer_client, call, body=body)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"
 
 
 # --- optimistic concurrency ---------------------------------------------------------------
