@@ -10,7 +10,14 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from appointments.models import Appointment, AppointmentType
+from appointments.models import (
+    Appointment,
+    AppointmentHistory,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentType,
+    PatientFlowEvent,
+)
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
 from scheduling.models import (
     ApiToken,
@@ -201,3 +208,42 @@ class AppointmentFactory(OrgOwnedFactory):
         lambda n: datetime(2031, 1, 6, 15, 0, tzinfo=UTC) + timedelta(days=n % 2000)
     )
     end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(minutes=30))
+
+
+class AppointmentProcedureFactory(OrgOwnedFactory):
+    """A procedure on an appointment; the code and the appointment are of the same org."""
+
+    class Meta:
+        model = AppointmentProcedure
+
+    appointment = factory.SubFactory(AppointmentFactory, org=factory.SelfAttribute("..org"))
+    procedure_code = factory.SubFactory(ProcedureCodeFactory, org=factory.SelfAttribute("..org"))
+    fee = Decimal("100.00")
+
+
+class AppointmentProviderFactory(OrgOwnedFactory):
+    class Meta:
+        model = AppointmentProvider
+
+    appointment = factory.SubFactory(AppointmentFactory, org=factory.SelfAttribute("..org"))
+    provider = factory.SubFactory(ProviderFactory, org=factory.SelfAttribute("..org"))
+
+
+class AppointmentHistoryFactory(OrgOwnedFactory):
+    class Meta:
+        model = AppointmentHistory
+
+    appointment = factory.SubFactory(AppointmentFactory, org=factory.SelfAttribute("..org"))
+    appointment_uuid = factory.SelfAttribute("appointment.uuid")
+    action = "updated"
+
+
+class PatientFlowEventFactory(OrgOwnedFactory):
+    class Meta:
+        model = PatientFlowEvent
+
+    appointment = factory.SubFactory(AppointmentFactory, org=factory.SelfAttribute("..org"))
+    flow_status = factory.SubFactory(FlowStatusFactory, org=factory.SelfAttribute("..org"))
+    changed_at = factory.Sequence(
+        lambda n: datetime(2031, 1, 6, 15, 0, tzinfo=UTC) + timedelta(minutes=n)
+    )

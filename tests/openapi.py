@@ -152,15 +152,22 @@ def check_response(response) -> None:
         headers=dict(response.headers),
         content_type=response.get("Content-Type", "application/json"),
     )
+    if status == 405:  # a method the route does not take: not an operation, the envelope
+        _check_envelope(method, path, status, response)
+        return
     try:
         spec.validate_response(mock_request, mock_response)
     except PathError as error:  # no such operation in the schema
         if 200 <= status < 300:
             _fail(method, path, status, f"  not in the schema: {error}", response)
-        component = "ValidationError" if status == 422 else "Error"
-        errors = list(component_validator(component).iter_errors(_body(response)))
-        if errors:
-            reason = "\n".join(f"  not the {component} envelope: {e.message}" for e in errors)
-            _fail(method, path, status, reason, response)
+        _check_envelope(method, path, status, response)
     except Exception as error:  # noqa: BLE001 - every validation error is a failure
         _fail(method, path, status, _explain(error), response)
+
+
+def _check_envelope(method, path, status, response) -> None:
+    component = "ValidationError" if status == 422 else "Error"
+    errors = list(component_validator(component).iter_errors(_body(response)))
+    if errors:
+        reason = "\n".join(f"  not the {component} envelope: {e.message}" for e in errors)
+        _fail(method, path, status, reason, response)

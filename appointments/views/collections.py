@@ -48,6 +48,7 @@ class AppointmentCollectionViewSet(OrgViewSet):
     schema_tags = ("Appointments",)
     action_roles = {"check_conflicts": Role.VIEWER}
     paged_actions = frozenset({"pinboard_list"})
+    filtered_actions = frozenset({"cursor"})
     input_serializer_classes = {
         "bulk_confirm": s.BulkConfirmSerializer,
         "check_conflicts": s.CheckConflictsSerializer,
@@ -60,9 +61,7 @@ class AppointmentCollectionViewSet(OrgViewSet):
         "procedure_frequency_check": q.FrequencyQuery,
     }
 
-    @property
-    def filterset_class(self):
-        return AppointmentCursorFilterSet if getattr(self, "action", None) == "cursor" else None
+    filterset_class = AppointmentCursorFilterSet
 
     def get_queryset(self):
         return selectors.appointments_for_display(super().get_queryset())

@@ -42,6 +42,8 @@ class OrgScopedMixin:
     action_roles: dict[str, Role] = {}
     #: Actions answering a page of ``{items, page, page_size, total}``.
     paged_actions: frozenset[str] = frozenset({"list"})
+    #: Actions that apply ``filterset_class`` (others refuse its parameters, never ignore them).
+    filtered_actions: frozenset[str] = frozenset({"list"})
     #: Query parameters per action, checked by ``validated_query`` and documented.
     query_serializer_classes: dict[str, type] = {}
     schema_tags: tuple[str, ...] = ()
@@ -68,7 +70,7 @@ class OrgScopedMixin:
         if action in self.paged_actions:
             allowed |= PAGE_PARAMS
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None:
+        if filterset_class is not None and action in self.filtered_actions:
             allowed |= set(filterset_class.base_filters)
         query_class = self.get_query_serializer_class()
         if query_class is not None:
@@ -77,8 +79,8 @@ class OrgScopedMixin:
 
     def check_query_params(self, request) -> None:
         """A query parameter the operation does not know is a 422 naming it, never ignored."""
-        if request.method in ("HEAD", "OPTIONS"):
-            return
+        if request.method in ("HEAD", "OPTIONS") or getattr(self, "action", None) is None:
+            return  # a method the route does not take is a 405, whatever the query
         allowed = self.allowed_query_params()
         unknown = [name for name in request.query_params if name not in allowed]
         if unknown:

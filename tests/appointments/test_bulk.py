@@ -24,8 +24,8 @@ from scheduling.models import Role
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentTypeFactory,
-    LocationFactory,
     DefinitionFactory,
+    LocationFactory,
     PatientFactory,
     ProcedureCodeFactory,
     ProviderFactory,

@@ -1,0 +1,330 @@
+"""How to call each API operation successfully: the registry the shared suite runs on.
+
+A new endpoint is covered by registering it here, keyed by ``"METHOD route"`` as
+``tests.endpoints.Operation.key`` spells it. An ``Input`` says
+
+- ``body(org, obj, location) -> dict``: a valid request body (``obj`` is the subject, the
+  deepest object of the path, or None; ``location`` is the subject's location, where
+  everything the body names is built);
+- ``query(org, obj, location) -> dict``: the query parameters the operation needs;
+- ``subject(org, location) -> obj``: the path's object when the model's default
+  (``MAKERS``) would not do (``/place`` needs a pinboard appointment);
+- ``row(org, location, parent) -> obj``: a row a paged list shows, when not the default.
+
+Every write (POST, PUT, PATCH, DELETE) must be registered, even one that takes no body
+(``Input()``): ``test_every_operation_is_registered`` fails for any that is not, and
+``test_registered_input_succeeds`` proves each registration right (2xx for an admin).
+Everything is built inside one org (``tests.factories``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from appointments.models import (
+    Appointment,
+    AppointmentHistory,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentType,
+    PatientFlowEvent,
+)
+from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
+from scheduling.models import (
+    Definition,
+    DefinitionCategory,
+    FlowStatus,
+    Location,
+    Operatory,
+    Patient,
+    ProcedureCode,
+    Provider,
+)
+from tests import factories as f
+
+# Far from the factories' own dates (blockouts in 2030-31, appointments from 2031).
+DAY = date(2033, 3, 7)  # a Monday, far from daylight-saving changes
+OTHER_DAY = date(2033, 3, 14)  # the next Monday
+
+
+# --- rows of each model, at a location ---------------------------------------------------
+
+
+def _appointment(org, location, **fields):
+    return f.AppointmentFactory(
+        org=org, operatory=f.OperatoryFactory(org=org, location=location), **fields
+    )
+
+
+def _template(org, location):
+    return f.BlockoutTemplateFactory(org=org, location=location)
+
+
+#: ``model → (org, location, parent) -> row``: a row of the model that ``location``
+#: decides the visibility of (for located models), under ``parent`` for a child.
+MAKERS: dict[type, Callable] = {
+    Location: lambda org, location, parent: location,
+    Operatory: lambda org, location, parent: f.OperatoryFactory(org=org, location=location),
+    Provider: lambda org, location, parent: f.ProviderFactory(org=org),
+    Patient: lambda org, location, parent: f.PatientFactory(org=org),
+    ProcedureCode: lambda org, location, parent: f.ProcedureCodeFactory(org=org),
+    Definition: lambda org, location, parent: f.DefinitionFactory(org=org),
+    FlowStatus: lambda org, location, parent: f.FlowStatusFactory(org=org),
+    AppointmentType: lambda org, location, parent: f.AppointmentTypeFactory(org=org),
+    Appointment: lambda org, location, parent: _appointment(org, location),
+    AppointmentProcedure: lambda org, location, parent: f.AppointmentProcedureFactory(
+        org=org, appointment=parent or _appointment(org, location)
+    ),
+    AppointmentProvider: lambda org, location, parent: f.AppointmentProviderFactory(
+        org=org, appointment=parent or _appointment(org, location)
+    ),
+    AppointmentHistory: lambda org, location, parent: f.AppointmentHistoryFactory(
+        org=org, appointment=parent or _appointment(org, location)
+    ),
+    PatientFlowEvent: lambda org, location, parent: f.PatientFlowEventFactory(
+        org=org, appointment=parent or _appointment(org, location)
+    ),
+    BlockoutType: lambda org, location, parent: f.BlockoutTypeFactory(org=org),
+    Blockout: lambda org, location, parent: f.BlockoutFactory(org=org, location=location),
+    BlockoutTemplate: lambda org, location, parent: _template(org, location),
+    BlockoutTemplateItem: lambda org, location, parent: f.BlockoutTemplateItemFactory(
+        org=org, template=parent or _template(org, location)
+    ),
+}
+
+
+def make(model, org, location=None, parent=None):
+    """A row of ``model`` in ``org``, at ``location`` (a new location if None)."""
+    if location is None:
+        location = f.LocationFactory(org=org)
+    return MAKERS[model](org, location, parent)
+
+
+def make_named(model, org, location, category: str | None = None):
+    """A row a body may name: a definition of the category the field asks for."""
+    if model is Definition and category is not None:
+        return f.DefinitionFactory(org=org, category=category)
+    return make(model, org, location)
+
+
+# --- the registry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    body: Callable | None = None
+    query: Callable | None = None
+    subject: Callable | None = None
+    row: Callable | None = None
+
+
+def _id(obj) -> str:
+    return str(obj.uuid)
+
+
+def _chair(org, location) -> str:
+    return _id(f.OperatoryFactory(org=org, location=location))
+
+
+def _definition(org, category) -> str:
+    return _id(f.DefinitionFactory(org=org, category=category))
+
+
+def _slot(day: date = DAY, start: str = "09:00", end: str = "09:30") -> dict:
+    return {"schedule_date": day.isoformat(), "start_time": start, "end_time": end}
+
+
+def _booking(org, location) -> dict:
+    return {
+        "location_uuid": _id(location),
+        "patient_uuid": _id(f.PatientFactory(org=org)),
+        "operatory_uuid": _chair(org, location),
+        "provider_uuids": [_id(f.ProviderFactory(org=org))],
+        **_slot(),
+    }
+
+
+def _versioned(**fields) -> Callable:
+    """A body that changes ``fields`` of the subject under its current version."""
+    return lambda org, obj, location: {"base_version": obj.version, **fields}
+
+
+def _blockout_on(org, location, day: date):
+    """A copyable blockout on ``day`` at the location, so copy and repeat write something."""
+    return f.BlockoutFactory(org=org, location=location, schedule_date=day)
+
+
+def _copy_day(org, obj, location):
+    _blockout_on(org, location, DAY)
+    return {
+        "location_uuid": _id(location),
+        "source_date": DAY.isoformat(),
+        "target_date": OTHER_DAY.isoformat(),
+    }
+
+
+def _copy_week(org, obj, location):
+    _blockout_on(org, location, DAY)
+    return {
+        "location_uuid": _id(location),
+        "source_week_start": DAY.isoformat(),
+        "target_week_start": OTHER_DAY.isoformat(),
+    }
+
+
+def _repeat_weeks(org, obj, location):
+    _blockout_on(org, location, DAY)
+    return {"location_uuid": _id(location), "source_week_start": DAY.isoformat(), "num_weeks": 1}
+
+
+def _apply(org, obj, location):
+    f.BlockoutTemplateItemFactory(org=obj.org, template=obj)  # an item of the template's own
+    return {"location_uuid": _id(location), "target_date": DAY.isoformat()}
+
+
+def _pinboarded(org, location):
+    return _appointment(org, location, status="pinboard", start_at=None, end_at=None)
+
+
+INPUTS: dict[str, Input] = {
+    # --- appointment types (admins write)
+    "POST appointment-types": Input(
+        body=lambda org, obj, location: {
+            "name": "Crown prep",
+            "duration_minutes": 60,
+            "location_uuids": [_id(location)],
+        }
+    ),
+    "PATCH appointment-types/{appointment_type_uuid}": Input(body=_versioned(name="Renamed")),
+    "POST appointment-types/{appointment_type_uuid}/archive": Input(),
+    # --- appointments
+    "POST appointments": Input(
+        body=lambda org, obj, location: {
+            **_booking(org, location),
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "confirmation_status_uuid": _definition(org, DefinitionCategory.APPT_CONFIRMED),
+            "tag_uuids": [_definition(org, DefinitionCategory.APPOINTMENT_TAG)],
+        }
+    ),
+    "PATCH appointments/{appointment_uuid}": Input(body=_versioned(note="Bring X-rays")),
+    "DELETE appointments/{appointment_uuid}": Input(),
+    "POST appointments/{appointment_uuid}/break": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "broken_reason_uuid": _definition(org, DefinitionCategory.BROKEN_REASON),
+        }
+    ),
+    "POST appointments/{appointment_uuid}/cancel": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "cancel_reason_uuid": _definition(org, DefinitionCategory.CANCEL_REASON),
+        }
+    ),
+    "PATCH appointments/{appointment_uuid}/confirmation-status": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "confirmation_status_uuid": _definition(org, DefinitionCategory.APPT_CONFIRMED),
+        }
+    ),
+    "POST appointments/{appointment_uuid}/move": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "operatory_uuid": _chair(org, location),
+            **_slot(OTHER_DAY),
+        }
+    ),
+    "POST appointments/{appointment_uuid}/patient-flow-status": Input(
+        body=lambda org, obj, location: {"flow_status_uuid": _id(f.FlowStatusFactory(org=org))}
+    ),
+    "POST appointments/{appointment_uuid}/pinboard": Input(body=_versioned()),
+    "POST appointments/{appointment_uuid}/place": Input(
+        subject=_pinboarded,
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "operatory_uuid": _chair(org, location),
+            **_slot(),
+        },
+    ),
+    "POST appointments/{appointment_uuid}/transition": Input(body=_versioned(status="complete")),
+    "POST appointments/bulk": Input(
+        body=lambda org, obj, location: {"rows": [_booking(org, location)]}
+    ),
+    "POST appointments/bulk-confirm": Input(
+        body=lambda org, obj, location: {
+            "appointment_uuids": [_id(_appointment(org, location))],
+            "confirmation_status_uuid": _definition(org, DefinitionCategory.APPT_CONFIRMED),
+        }
+    ),
+    "POST appointments/check-conflicts": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "operatory_uuid": _chair(org, location),
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "provider_uuids": [_id(f.ProviderFactory(org=org))],
+            **_slot(),
+        }
+    ),
+    "GET appointments/counts/by-location": Input(
+        query=lambda org, obj, location: {"date_from": "2031-01-01", "date_to": "2031-12-31"}
+    ),
+    "GET appointments/pinboard": Input(
+        query=lambda org, obj, location: {"location_uuid": _id(location)},
+        row=lambda org, location, parent: _pinboarded(org, location),
+    ),
+    "GET appointments/procedure-frequency-check": Input(
+        query=lambda org, obj, location: {
+            "patient_uuid": _id(f.PatientFactory(org=org)),
+            "procedure_code": f.ProcedureCodeFactory(org=org, code="D0120").code,
+        }
+    ),
+    "POST appointments/{appointment_uuid}/procedures": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "procedure_code_uuid": _id(f.ProcedureCodeFactory(org=org)),
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+        }
+    ),
+    "DELETE appointments/{appointment_uuid}/procedures/{procedure_uuid}": Input(
+        query=lambda org, obj, location: {"base_version": obj.appointment.version}
+    ),
+    "PUT appointments/{appointment_uuid}/providers": Input(
+        body=lambda org, obj, location: {
+            "base_version": obj.version,
+            "providers": [{"provider_uuid": _id(f.ProviderFactory(org=org))}],
+        }
+    ),
+    # --- blockouts
+    "POST blockouts/types": Input(body=lambda org, obj, location: {"name": "Staff meeting"}),
+    "PATCH blockouts/types/{blockout_type_uuid}": Input(body=_versioned(name="Renamed")),
+    "DELETE blockouts/types/{blockout_type_uuid}": Input(),
+    "POST blockouts/instances": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "blockout_type_uuid": _id(f.BlockoutTypeFactory(org=org)),
+            "operatory_uuids": [_chair(org, location)],
+            **_slot(),
+        }
+    ),
+    "POST blockouts/instances/copy-day": Input(body=_copy_day),
+    "POST blockouts/instances/copy-week": Input(body=_copy_week),
+    "POST blockouts/instances/repeat-weeks": Input(body=_repeat_weeks),
+    "PATCH blockouts/instances/{blockout_uuid}": Input(body=_versioned(note="Moved lunch")),
+    "DELETE blockouts/instances/{blockout_uuid}": Input(),
+    "POST blockouts/templates": Input(
+        body=lambda org, obj, location: {"name": "Mondays", "location_uuid": _id(location)}
+    ),
+    "PATCH blockouts/templates/{template_uuid}": Input(body=_versioned(name="Renamed")),
+    "DELETE blockouts/templates/{template_uuid}": Input(),
+    "POST blockouts/templates/{template_uuid}/apply": Input(body=_apply),
+    "POST blockouts/templates/{template_uuid}/items": Input(
+        body=lambda org, obj, location: {
+            "blockout_type_uuid": _id(f.BlockoutTypeFactory(org=org)),
+            "operatory_uuid": _chair(org, location),
+            "start_time": "12:00",
+            "end_time": "13:00",
+        }
+    ),
+    "DELETE blockouts/templates/{template_uuid}/items/{item_uuid}": Input(),
+}
