@@ -37,8 +37,10 @@ run: SEED_ARGS = --keep-tokens .data/demo.json
 run: seed
 	exec $(PY) scripts/serve.py $(HOST):$(PORT)
 
+# Each `make test` has its own test database, so two runs in one checkout do not drop each
+# other's (pytest drops it at the end; what a killed run leaves, `make clean-db` removes).
 test: install
-	$(PY) -m pytest
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_chairside_$$$$} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: 100,000 appointments in the org "Bench Dental" of the configured
 # database, then median time and query count per request. BENCH_ARGS=--reset reloads.
