@@ -62,4 +62,5 @@ contract: install
 	$(PY) ../shared/tools/contract_check.py
 
 clean-db:
+	@test ! -x $(PY) || $(PY) config/embedded_db.py stop --force .data >/dev/null
 	rm -rf .data

@@ -258,12 +258,17 @@ class EmbeddedPostgres:
         return repaired
 
     def _kill_orphaned_backends(self) -> None:
-        """Backends of a killed server still attached to its shared memory block it."""
+        """Backends of a killed server still attached to its shared memory block a start."""
         psutil = _psutil()
         orphans = []
         for proc in psutil.process_iter(["name"]):
             try:
-                if proc.info["name"] == "postgres" and proc.cwd() == str(self.pgdata):
+                if (
+                    proc.info["name"] == "postgres"
+                    and " ".join(proc.cmdline()).startswith("postgres: ")  # a backend
+                    and proc.cwd() == str(self.pgdata)
+                    and (proc.parent() is None or proc.parent().name() != "postgres")
+                ):
                     proc.kill()
                     orphans.append(proc)
             except (psutil.NoSuchProcess, psutil.AccessDenied):

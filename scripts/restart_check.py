@@ -7,7 +7,7 @@ terminal would, waits until it serves, and stops it in turn by
 1. Ctrl-C: SIGINT to the process group;
 2. SIGTERM to make alone (a process manager);
 3. SIGHUP to the process group (the terminal is closed);
-4. SIGKILL of make alone;
+4. SIGKILL of make alone, of scripts/serve.py alone, of the runserver process serving;
 5. SIGKILL of the whole process group (make, scripts/serve.py, runserver);
 6. a crash and a reboot: SIGKILL of PostgreSQL while serving, ``.handle_pids.json``
    emptied (a kill in the middle of its rewrite), SIGKILL of the process group, and
@@ -233,6 +233,23 @@ def crash_and_reboot(server: EmbeddedPostgres, reused_pid: int):
     return stop
 
 
+def kill_under_make(pattern: str, served_by_reloader: bool = False):
+    """SIGKILL one process that make run started, the first matching ``pattern`` (with
+    ``served_by_reloader``: whose parent matches too, i.e. runserver's reloaded server)."""
+
+    def stop(run: MakeRun) -> None:
+        for proc in psutil.Process(run.proc.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if pattern in " ".join(proc.cmdline()) and (
+                    not served_by_reloader or pattern in " ".join(proc.parent().cmdline())
+                ):
+                    proc.kill()
+                    return
+        raise CheckFailed(f"no process {pattern!r} under make run")
+
+    return stop
+
+
 def test_while_serving(run: MakeRun) -> None:
     test = subprocess.run(
         [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", SMALL_TEST],
@@ -266,6 +283,8 @@ def main() -> int:
             lambda run: run.signal_group(signal.SIGHUP),
         ),
         ("SIGKILL of make alone", lambda run: run.proc.send_signal(signal.SIGKILL)),
+        ("SIGKILL of scripts/serve.py alone", kill_under_make("scripts/serve.py")),
+        ("SIGKILL of the runserver process serving", kill_under_make("runserver", True)),
         ("SIGKILL of the whole process group", lambda run: run.signal_group(signal.SIGKILL)),
         (
             "crash and reboot: SIGKILL of PostgreSQL, .handle_pids.json emptied, SIGKILL of "
