@@ -20,7 +20,8 @@ PostgreSQL of ``.data/pg``, no janitor. At the end a start serves while a small 
 runs against the same server (as ``make test`` does) and still serves after it, is stopped
 with Ctrl-C, and ``manage.py migrate --check`` connects to the database from scratch.
 
-Every wait is bounded; whatever it started is killed on the way out. It refuses to run
+Every wait is bounded; whatever it started is killed on the way out, and the output of
+each ``make run`` is removed, or kept and named when a check failed. It refuses to run
 while something else uses this checkout's embedded PostgreSQL (a ``make run`` or ``make
 test``), since that would keep the server running. Exit status 0 when every check passed.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -204,9 +206,11 @@ def round_(log_dir: Path, number: int, how: str, first: dict | None, stop) -> di
         run.wait_exit()
         check_nothing_left(how)
         took = time.monotonic() - started
-    except BaseException as exc:
+    except BaseException as exc:  # a failed check, or Ctrl-C: kill what this round started
         run.signal_group(signal.SIGKILL)
-        raise CheckFailed(f"{how}: {exc}\n  make run's output:\n{run.tail()}") from exc
+        if isinstance(exc, CheckFailed):
+            raise CheckFailed(f"{how}: {exc}\n  make run's output:\n{run.tail()}") from exc
+        raise
     say(
         f"ok  {number}. {how}: served in {up:.1f} s, /api/schema/ 200, token works ({kept}); "
         f"make exited with {run.proc.returncode}; nothing left {took:.1f} s later"
@@ -273,7 +277,7 @@ def main() -> int:
         say(f"restart-check: this checkout's make run or PostgreSQL is in use ({in_use}).")
         return 2
     log_dir = Path(tempfile.mkdtemp(prefix="restart-check-"))
-    say(f"restart-check in {BASE_DIR} (the output of each make run: {log_dir})")
+    say(f"restart-check in {BASE_DIR}")
     sleeper = subprocess.Popen(["sleep", "900"], start_new_session=True)  # holds a "reused" pid
     rounds = [
         ("Ctrl-C (SIGINT to the process group)", lambda run: run.signal_group(signal.SIGINT)),
@@ -315,12 +319,14 @@ def main() -> int:
             "nothing left after it"
         )
     except CheckFailed as exc:
-        say(f"FAILED {exc}")
+        say(f"FAILED {exc}\nThe output of each make run is kept in {log_dir}.")
         return 1
     finally:
         sleeper.kill()
         sleeper.wait()
+        wait_for(lambda: not leftovers(), LEFTOVER_TIMEOUT)
         server.stop_if_unused()
+    shutil.rmtree(log_dir, ignore_errors=True)
     say("restart-check passed")
     return 0
 
