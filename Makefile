@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST := 127.0.0.1
 PORT := 8000
 
-.PHONY: run test install migrate seed lint schema contract clean-db bench
+.PHONY: run test install migrate seed lint schema contract clean-db bench restart-check
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -21,23 +21,36 @@ migrate: install
 
 seed: migrate
 	@mkdir -p .data
-	$(PY) manage.py seed_demo --json > .data/demo.json
+	$(PY) manage.py seed_demo --json $(SEED_ARGS) > .data/demo.json.tmp
+	@mv .data/demo.json.tmp .data/demo.json
 	@$(PY) -c "import json; d = json.load(open('.data/demo.json')); \
 	print('\nDemo practice ready. Admin token (every location):\n  ' + d['token']); \
 	print('Limited staff token (first location only):\n  ' + d['limited_token']); \
 	print('\nTry:\n  curl -H \"Authorization: Bearer ' + d['token'] + '\" http://$(HOST):$(PORT)/api/v1/' + d['org_id'] + '/appointment-types'); \
 	print('\nAPI docs: http://$(HOST):$(PORT)/api/docs/   Admin: http://$(HOST):$(PORT)/admin/\n')"
 
+# `make run` prints the tokens of the last run again while they still work; `make seed` (and
+# `manage.py seed_demo`) revoke them and issue fresh ones. scripts/serve.py runs runserver
+# and, when make run is stopped (Ctrl-C, SIGTERM, SIGHUP, make killed), stops it and the
+# embedded PostgreSQL unless another process of the checkout still uses it.
+run: SEED_ARGS = --keep-tokens .data/demo.json
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	exec $(PY) scripts/serve.py $(HOST):$(PORT)
 
+# Each `make test` has its own test database, so two runs in one checkout do not drop each
+# other's (pytest drops it at the end; what a killed run leaves, `make clean-db` removes).
 test: install
-	$(PY) -m pytest
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_chairside_$$$$} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: 100,000 appointments in the org "Bench Dental" of the configured
 # database, then median time and query count per request. BENCH_ARGS=--reset reloads.
 bench: migrate
 	$(PY) manage.py bench_appointments $(BENCH_ARGS)
+
+# Not part of `make test` (minutes): stops `make run` in every way (Ctrl-C, SIGTERM, SIGKILL,
+# a crash of PostgreSQL) and checks that the next `make run` and a test start cleanly.
+restart-check: install
+	$(PY) scripts/restart_check.py
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -49,4 +62,5 @@ contract: install
 	$(PY) ../shared/tools/contract_check.py
 
 clean-db:
+	@test ! -x $(PY) || $(PY) config/embedded_db.py stop --force .data >/dev/null
 	rm -rf .data

@@ -8,7 +8,7 @@ they find what exists and create nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,8 @@ Seeder = Callable[[Organization, dict[str, Any]], None]
 _seeders: list[Seeder] = []
 
 DEMO_TOKEN_NAME = "seed_demo"
+# The demo users, by the key of their token in seed_demo's output.
+DEMO_USERS = {"token": "admin", "limited_token": "frontdesk"}
 
 
 def register_demo_seeder(seeder: Seeder) -> None:
@@ -47,17 +49,49 @@ def ref(obj, **extra) -> dict[str, Any]:
     return {"id": str(obj.uuid), "name": obj.name, **extra}
 
 
-def seed_demo(org_name: str = "Demo Dental") -> dict[str, Any]:
+def seed_demo(
+    org_name: str = "Demo Dental", keep_tokens: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Create (or find) the demo practice and issue fresh tokens; return its ids.
 
-    Earlier demo tokens of the demo users are revoked, so only the printed ones work.
+    Earlier demo tokens of the demo users are revoked, so only the returned ones work.
+    ``keep_tokens`` (an earlier output, e.g. ``.data/demo.json``): a token there that still
+    authenticates as its demo user is returned again instead of a fresh one.
     """
+    keep_tokens = keep_tokens or {}
     with transaction.atomic():
         org, _ = Organization.objects.get_or_create(name=org_name)
         out: dict[str, Any] = {"org_id": str(org.uuid)}
         for seeder in _seeders:
             seeder(org, out)
+        for key in DEMO_USERS:
+            user = User.objects.get(username=demo_username(org, key))
+            out[key] = demo_token(user, keep=keep_tokens.get(key))
     return out
+
+
+def demo_username(org: Organization, key: str) -> str:
+    return f"{org.name.lower().replace(' ', '-')}-{DEMO_USERS[key]}"
+
+
+def demo_token(user: User, keep: Any = None) -> str:
+    """The user's demo token: ``keep`` if it is still the user's working demo token, else a
+    fresh one. Every other demo token of the user is revoked."""
+    kept = _working_demo_token(user, keep) if isinstance(keep, str) else None
+    for token in ApiToken.objects.active().filter(user=user, name=DEMO_TOKEN_NAME):
+        if token != kept:
+            token.revoke()
+    return keep if kept is not None else ApiToken.issue(user=user, name=DEMO_TOKEN_NAME)[1]
+
+
+def _working_demo_token(user: User, clear: str) -> ApiToken | None:
+    prefix = ApiToken.parse_prefix(clear)
+    token = (
+        ApiToken.objects.active().filter(prefix=prefix, user=user, name=DEMO_TOKEN_NAME).first()
+        if prefix and user.is_active
+        else None
+    )
+    return token if token is not None and token.matches(clear) else None
 
 
 LOCATIONS = [
@@ -122,16 +156,13 @@ FLOW_STATUSES = [
 ]
 
 
-def _member(org: Organization, username: str, role: Role, locations: list[Location] | None):
-    user, _ = User.objects.get_or_create(username=username)
+def _member(org: Organization, key: str, role: Role, locations: list[Location] | None) -> None:
+    user, _ = User.objects.get_or_create(username=demo_username(org, key))
     membership, _ = Membership.objects.update_or_create(
         org=org, user=user, defaults={"role": role, "all_locations": locations is None}
     )
     for location in locations or []:
         MembershipLocation.objects.get_or_create(org=org, membership=membership, location=location)
-    for token in ApiToken.objects.active().filter(user=user, name=DEMO_TOKEN_NAME):
-        token.revoke()
-    return ApiToken.issue(user=user, name=DEMO_TOKEN_NAME)[1]
 
 
 def seed_reference_data(org: Organization, out: dict[str, Any]) -> None:
@@ -207,10 +238,9 @@ def seed_reference_data(org: Organization, out: dict[str, Any]) -> None:
         )[0]
         for order, (name, slug, color) in enumerate(FLOW_STATUSES)
     ]
-    prefix = org.name.lower().replace(" ", "-")
+    _member(org, "token", Role.ADMIN, None)  # seed_demo issues the tokens
+    _member(org, "limited_token", Role.STAFF, [locations[0]])
     out.update(
-        token=_member(org, f"{prefix}-admin", Role.ADMIN, None),
-        limited_token=_member(org, f"{prefix}-frontdesk", Role.STAFF, [locations[0]]),
         locations=[ref(loc, timezone=loc.timezone) for loc in locations],
         operatories=[ref(op, location_id=str(op.location.uuid)) for op in operatories],
         providers=[ref(p) for p in providers],

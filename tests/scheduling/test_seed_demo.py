@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from scheduling.models import Location, Organization, Patient
+from scheduling.demo import DEMO_TOKEN_NAME
+from scheduling.models import ApiToken, Location, Organization, Patient
 from tests.conftest import Api
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,85 @@ def test_plain_output_prints_tokens():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "admin token" in out.getvalue()
+
+
+def keep(path, *args) -> dict:
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", "--json", "--keep-tokens", str(path), *args, stdout=out, stderr=err)
+    return json.loads(out.getvalue())
+
+
+def test_keep_tokens_prints_the_same_working_tokens_again(tmp_path):
+    """`make run` over the same data: the tokens a developer's scripts use keep working."""
+    first = seed()
+    demo_json = tmp_path / "demo.json"
+    demo_json.write_text(json.dumps(first))
+    second = keep(demo_json)
+    assert (second["token"], second["limited_token"]) == (first["token"], first["limited_token"])
+    assert second["patients"] == first["patients"]
+    org = Organization.objects.get(uuid=first["org_id"])
+    assert Api(org, first["token"]).get("locations").status_code == 200
+    assert Api(org, first["limited_token"]).get("locations").json()["total"] == 1
+    # Only the kept tokens are active: nothing piles up run after run.
+    assert ApiToken.objects.active().filter(name=DEMO_TOKEN_NAME).count() == 2
+
+
+def test_keep_tokens_replaces_a_token_that_no_longer_works(tmp_path):
+    first = seed()
+    ApiToken.objects.get(prefix=ApiToken.parse_prefix(first["token"])).revoke()
+    demo_json = tmp_path / "demo.json"
+    demo_json.write_text(json.dumps(first))
+    second = keep(demo_json)
+    assert second["token"] != first["token"]
+    assert second["limited_token"] == first["limited_token"]
+    org = Organization.objects.get(uuid=first["org_id"])
+    assert Api(org, second["token"]).get("locations").status_code == 200
+    assert Api(org, first["token"]).get("locations").status_code == 401
+
+
+@pytest.mark.parametrize("content", [None, "", "{not json", "[]", '{"token": 5}'])
+def test_keep_tokens_without_a_usable_file_issues_fresh_ones(tmp_path, content):
+    first = seed()
+    demo_json = tmp_path / "demo.json"
+    if content is not None:
+        demo_json.write_text(content)
+    second = keep(demo_json)
+    assert second["token"] != first["token"]
+    assert second["limited_token"] != first["limited_token"]
+    org = Organization.objects.get(uuid=first["org_id"])
+    assert Api(org, second["token"]).get("locations").status_code == 200
+    assert Api(org, first["token"]).get("locations").status_code == 401
+
+
+def test_keep_tokens_does_not_hand_one_users_token_to_another(tmp_path):
+    first = seed()
+    swapped = {**first, "token": first["limited_token"], "limited_token": first["token"]}
+    demo_json = tmp_path / "demo.json"
+    demo_json.write_text(json.dumps(swapped))
+    second = keep(demo_json)
+    assert {second["token"], second["limited_token"]}.isdisjoint(
+        {first["token"], first["limited_token"]}
+    )
+    other = keep(demo_json, "--org-name", "Second Smile")
+    assert {other["token"], other["limited_token"]}.isdisjoint(
+        {first["token"], first["limited_token"]}
+    )
+
+
+def test_seed_demo_by_hand_after_a_kept_run_still_issues_fresh_tokens(tmp_path):
+    first = seed()
+    demo_json = tmp_path / "demo.json"
+    demo_json.write_text(json.dumps(first))
+    keep(demo_json)
+    fresh = seed()
+    assert fresh["token"] != first["token"]
+    org = Organization.objects.get(uuid=first["org_id"])
+    assert Api(org, first["token"]).get("locations").status_code == 401
+    assert Api(org, fresh["token"]).get("locations").status_code == 200
+
+
+def test_help_documents_keep_tokens():
+    from scheduling.management.commands.seed_demo import Command
+
+    text = Command().create_parser("manage.py", "seed_demo").format_help()
+    assert "--keep-tokens FILE" in text and "still work" in text
