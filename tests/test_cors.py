@@ -8,44 +8,44 @@ browser never sends the token with it.
 import pytest
 from django.test import override_settings
 
-from tests.endpoints import api_endpoints
+from tests.bodies import make
+from tests.endpoints import api_operations, api_routes
 
 pytestmark = pytest.mark.django_db
 
-ALL = api_endpoints()
+ROUTES = api_routes()
 DESK = "https://desk.example.com"
 
 
-def _ids(endpoints):
-    return [str(e) for e in endpoints]
+def _methods(route: str) -> set[str]:
+    return {op.method.upper() for op in api_operations() if op.route == route}
 
 
-def _path(endpoint, org):
-    if not endpoint.is_detail:
-        return endpoint.path()
-    obj = endpoint.make(org)
-    if endpoint.route.startswith("blockouts/templates/{}/items"):  # {} = template, then item
-        return endpoint.route.replace("{}", str(obj.template.uuid), 1).replace("{}", str(obj.uuid))
-    return endpoint.path(obj)
+def _path(route, org, location):
+    op = next(op for op in api_operations() if op.route == route)
+    subject = make(op.subject_model, org, location) if op.has_ids else None
+    return op.path(subject)
 
 
 # --- OPTIONS -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("endpoint", ALL, ids=_ids(ALL))
-def test_options_describes_the_endpoint_to_a_member(endpoint, org, viewer_client):
-    response = viewer_client.options(_path(endpoint, org))
+@pytest.mark.parametrize("route", ROUTES)
+def test_options_describes_the_endpoint_to_a_member(route, org, location, viewer_client):
+    response = viewer_client.options(_path(route, org, location))
     assert response.status_code == 200
     allowed = {m.strip() for m in response["Allow"].split(",")}
-    assert {m.upper() for m in endpoint.actions} | {"OPTIONS"} <= allowed
+    assert _methods(route) | {"OPTIONS"} <= allowed
     body = response.json()
     assert body["name"] and set(body["allowed_methods"]) == allowed
     assert "actions" not in body  # the OpenAPI schema describes bodies, not OPTIONS
 
 
-@pytest.mark.parametrize("endpoint", ALL, ids=_ids(ALL))
-def test_options_needs_a_token_and_a_membership(endpoint, org, anonymous_client, outsider_client):
-    path = _path(endpoint, org)
+@pytest.mark.parametrize("route", ROUTES)
+def test_options_needs_a_token_and_a_membership(
+    route, org, location, anonymous_client, outsider_client
+):
+    path = _path(route, org, location)
     assert anonymous_client.options(path).status_code == 401
     response = outsider_client.options(path)
     assert response.status_code == 404

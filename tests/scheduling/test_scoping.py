@@ -10,7 +10,7 @@ from scheduling.api.relations import OrgRelatedField, OrgRelatedListField, resol
 from scheduling.exceptions import Forbidden, NotFound
 from scheduling.models import Location, LocationScope, Operatory, OrgOwnedModel, Role
 from scheduling.models.base import OrgQuerySet, declared_scope, location_id_of
-from tests.endpoints import api_endpoints
+from tests.endpoints import api_operations
 from tests.factories import (
     AppointmentFactory,
     LocationFactory,
@@ -50,8 +50,8 @@ def test_every_org_owned_model_declares_its_location_scope(model):
 
 def test_every_served_queryset_and_id_field_is_of_a_declared_model():
     seen = set()
-    for endpoint in api_endpoints():
-        view = endpoint.viewset
+    for operation in api_operations():
+        view = operation.viewset
         querysets = [view.queryset, getattr(view, "parent_queryset", None)]
         classes = [view.serializer_class, *getattr(view, "input_serializer_classes", {}).values()]
         for serializer_class in classes:
