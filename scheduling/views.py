@@ -34,6 +34,9 @@ REFERENCE = ("Reference data",)
 
 
 class LocationViewSet(ReadOnlyOrgViewSet):
+    """The practice's offices the caller may use, each with its IANA time zone (every
+    local date and time of the API is in its location's zone)."""
+
     queryset = Location.objects.all()
     serializer_class = LocationSerializer
     lookup_url_kwarg = "location_uuid"
@@ -41,6 +44,8 @@ class LocationViewSet(ReadOnlyOrgViewSet):
 
 
 class OperatoryViewSet(ReadOnlyOrgViewSet):
+    """The chairs (operatories) at the caller's locations; `?location_uuid=` for one office."""
+
     queryset = Operatory.objects.select_related("location")
     serializer_class = OperatorySerializer
     filterset_class = OperatoryFilterSet
@@ -49,6 +54,8 @@ class OperatoryViewSet(ReadOnlyOrgViewSet):
 
 
 class ProviderViewSet(ReadOnlyOrgViewSet):
+    """Dentists and hygienists of the practice (org-wide: they may work at every location)."""
+
     queryset = Provider.objects.all()
     serializer_class = ProviderSerializer
     lookup_url_kwarg = "provider_uuid"
@@ -56,6 +63,8 @@ class ProviderViewSet(ReadOnlyOrgViewSet):
 
 
 class PatientViewSet(ReadOnlyOrgViewSet):
+    """The practice's patients; `?search=` matches names, chart number, email and phone."""
+
     queryset = Patient.objects.all()
     serializer_class = PatientSerializer
     filterset_class = PatientFilterSet
@@ -64,6 +73,8 @@ class PatientViewSet(ReadOnlyOrgViewSet):
 
 
 class ProcedureCodeViewSet(ReadOnlyOrgViewSet):
+    """The CDT procedure codes the practice uses, with their default fees."""
+
     queryset = ProcedureCode.objects.all()
     serializer_class = ProcedureCodeSerializer
     filterset_class = ProcedureCodeFilterSet
@@ -72,6 +83,9 @@ class ProcedureCodeViewSet(ReadOnlyOrgViewSet):
 
 
 class DefinitionViewSet(ReadOnlyOrgViewSet):
+    """Practice-defined lists: confirmation statuses, cancel and broken reasons, waitlist
+    priorities, appointment tags (`?category=`)."""
+
     queryset = Definition.objects.all()
     serializer_class = DefinitionSerializer
     filterset_class = DefinitionFilterSet

@@ -85,6 +85,7 @@ def test_every_path_parameter_is_a_uuid(schema):
 def test_every_operation_has_a_summary_and_declares_its_errors(schema):
     for path, method, operation in _operations(schema):
         assert operation.get("summary"), (method, path)
+        assert operation.get("description"), (method, path)
         responses = operation["responses"]
         assert any(code.startswith("2") for code in responses), (method, path)
         for code in ("401", "403"):

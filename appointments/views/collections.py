@@ -41,7 +41,8 @@ def _page_of(serializer):
 
 
 class AppointmentCollectionViewSet(OrgViewSet):
-    """Actions on ``/appointments/...`` that name no single appointment."""
+    """Operations on the org's appointments as a whole (cursor list, pinboard, counts,
+    checks, bulk confirmation and import): none names a single appointment in its path."""
 
     queryset = Appointment.objects.all()
     serializer_class = s.AppointmentSerializer
@@ -68,6 +69,10 @@ class AppointmentCollectionViewSet(OrgViewSet):
 
     @extend_schema(
         summary="List appointments (cursor-paginated)",
+        description="Keyset pages of the appointments at the caller's locations, sorted by "
+        "start_time (default), created_at, updated_at or status, ascending or descending; "
+        "the same filters as the page list. Pass page_info.end_cursor as `after` for the "
+        "next page; every page costs the same, however deep. A malformed cursor is a 422.",
         parameters=[q.CursorQuery],
         filters=True,
         responses={200: r.AppointmentCursorPageSerializer},
@@ -88,6 +93,8 @@ class AppointmentCollectionViewSet(OrgViewSet):
     @extend_schema(
         methods=["GET"],
         summary="List pinboard appointments",
+        description="The appointments waiting on a location's pinboard (off the grid, not "
+        "cancelled), by priority then the time they were pinned.",
         parameters=[q.PinboardQuery],
         responses=_page_of(s.AppointmentSerializer),
     )
@@ -100,6 +107,9 @@ class AppointmentCollectionViewSet(OrgViewSet):
 
     @extend_schema(
         summary="Count appointments by location",
+        description="How many appointments in the given statuses (default scheduled) start "
+        "in [date_from, date_to) of each location's own calendar, for every active "
+        "location the caller may see.",
         parameters=[q.CountsQuery],
         responses={200: r.CountsByLocationSerializer},
     )
@@ -131,6 +141,9 @@ class AppointmentCollectionViewSet(OrgViewSet):
 
     @extend_schema(
         summary="Check procedure frequency",
+        description="When the patient last had the procedure completed (the appointment's "
+        "local date, at any location) and how many days ago; the appointment is named "
+        "only when the caller may see its location.",
         parameters=[q.FrequencyQuery],
         responses={200: r.FrequencyCheckSerializer},
     )
@@ -186,7 +199,10 @@ class AppointmentCollectionViewSet(OrgViewSet):
         )
 
     @extend_schema(
-        summary="Bulk confirm appointments", responses={200: r.BulkConfirmResultSerializer}
+        summary="Bulk confirm appointments",
+        description="Set one confirmation status on many appointments. Ids the caller cannot "
+        "see are `skipped`; an appointment changed meanwhile is listed in `conflicts`.",
+        responses={200: r.BulkConfirmResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="bulk-confirm")
     def bulk_confirm(self, request, *args, **kwargs):

@@ -41,7 +41,8 @@ class AppointmentChildViewSet(NestedOrgViewSet):
 
 @extend_schema_view(list=extend_schema(summary="List appointment history"))
 class AppointmentHistoryViewSet(mixins.ListModelMixin, AppointmentChildViewSet):
-    """Newest first. Entries are kept by the appointment's id (they outlive a delete)."""
+    """Every write to the appointment, newest first: who, when, the action and each changed
+    field with its old and new value."""
 
     queryset = AppointmentHistory.objects.order_by("-created_at", "-id")
     serializer_class = r.HistoryEntrySerializer
@@ -49,6 +50,8 @@ class AppointmentHistoryViewSet(mixins.ListModelMixin, AppointmentChildViewSet):
 
 @extend_schema_view(list=extend_schema(summary="List patient flow events"))
 class PatientFlowEventViewSet(mixins.ListModelMixin, AppointmentChildViewSet):
+    """Each patient flow status the patient entered during the appointment, oldest first."""
+
     queryset = PatientFlowEvent.objects.select_related("flow_status").order_by("changed_at", "id")
     serializer_class = r.FlowEventSerializer
 
@@ -68,7 +71,8 @@ class PatientFlowEventViewSet(mixins.ListModelMixin, AppointmentChildViewSet):
 class AppointmentProcedureViewSet(
     mixins.ListModelMixin, CreateMixin, DestroyMixin, AppointmentChildViewSet
 ):
-    """Adding or removing a procedure bumps the appointment's version (``base_version``)."""
+    """The procedures planned or done in an appointment. Adding or removing one is a change
+    of the appointment: send its `base_version`; its version goes up."""
 
     queryset = AppointmentProcedure.objects.select_related(
         "appointment__patient", "procedure_code", "provider"
@@ -92,7 +96,8 @@ class AppointmentProcedureViewSet(
 
 @extend_schema_view(list=extend_schema(summary="List appointment providers"))
 class AppointmentProviderViewSet(mixins.ListModelMixin, AppointmentChildViewSet):
-    """The ordered provider list; PUT replaces it whole (and answers the appointment)."""
+    """The appointment's providers in their order (the first is its provider). PUT replaces
+    the list whole, under the appointment's `base_version`, and answers the appointment."""
 
     queryset = AppointmentProvider.objects.select_related("provider").order_by("item_order", "id")
     serializer_class = r.AppointmentProviderSerializer
