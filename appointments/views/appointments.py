@@ -19,9 +19,14 @@ from appointments.serializers import appointments as s
 from appointments.serializers import examples as ex
 from appointments.serializers import queries as q
 from appointments.serializers import results as r
+from appointments.serializers.display import (
+    AppointmentDisplayMixin,
+    display_matching,
+)
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
 from scheduling.api.views import OrgViewSet
+from scheduling.exceptions import NotFound
 
 CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
 
@@ -64,7 +69,9 @@ CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
         description="Delete for good (its history stays). Prefer cancel or break.",
     ),
 )
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class AppointmentViewSet(
+    AppointmentDisplayMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
+):
     queryset = Appointment.objects.all()
     serializer_class = s.AppointmentSerializer
     lookup_url_kwarg = "appointment_uuid"
@@ -86,7 +93,24 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
     filterset_class = AppointmentFilterSet
 
     def get_queryset(self):
-        return selectors.appointments_for_display(super().get_queryset())
+        return (
+            super()
+            .get_queryset()
+            .select_related("location", "operatory", "patient", "appointment_type")
+        )
+
+    def list(self, request, *args, **kwargs):
+        return self.display_page(self.filter_queryset(self.get_queryset()))
+
+    def retrieve(self, request, *args, **kwargs):
+        uuid = self.kwargs[self.lookup_url_kwarg]
+        rows = display_matching(super().get_queryset().filter(uuid=uuid))
+        if not rows:
+            raise NotFound("Appointment not found.")
+        return Response(rows[0])
+
+    def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.display(instance), status=status_code)
 
     # --- the appointment ---------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from appointments.serializers import appointments as s
 from appointments.serializers import queries as q
 from appointments.serializers import results as r
 from appointments.serializers.bulk import describe_results, validated_rows
+from appointments.serializers.display import AppointmentDisplayMixin, display_rows
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
 from appointments.services.bulk import appointments_import
@@ -40,7 +41,7 @@ def _page_of(serializer):
     return {200: serializer(many=True)}
 
 
-class AppointmentCollectionViewSet(OrgViewSet):
+class AppointmentCollectionViewSet(AppointmentDisplayMixin, OrgViewSet):
     """Operations on the org's appointments as a whole (cursor list, pinboard, counts,
     checks, bulk confirmation and import): none names a single appointment in its path."""
 
@@ -65,7 +66,11 @@ class AppointmentCollectionViewSet(OrgViewSet):
     filterset_class = AppointmentCursorFilterSet
 
     def get_queryset(self):
-        return selectors.appointments_for_display(super().get_queryset())
+        return (
+            super()
+            .get_queryset()
+            .select_related("location", "operatory", "patient", "appointment_type")
+        )
 
     @extend_schema(
         summary="List appointments (cursor-paginated)",
@@ -79,12 +84,14 @@ class AppointmentCollectionViewSet(OrgViewSet):
     )
     @action(detail=False, methods=["get"])
     def cursor(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.filter_queryset(super().get_queryset())
         paginator = CURSOR.for_request()
-        rows = paginator.paginate(queryset, request)
+        keys = paginator.paginate(
+            queryset.only("id", "uuid", *CURSOR.sort_fields.values()), request
+        )
         return Response(
             {
-                "data": self.get_serializer(rows, many=True).data,
+                "data": display_rows([row.pk for row in keys]),
                 "org_uuid": str(self.access.org.uuid),
                 "page_info": paginator.page_info(),
             }
@@ -102,8 +109,10 @@ class AppointmentCollectionViewSet(OrgViewSet):
     def pinboard_list(self, request, *args, **kwargs):
         query = self.validated_query()
         location = resolve_one(self.access, Location.objects.all(), query["location_uuid"])
-        queryset = self.get_queryset().filter(location=location, status=AppointmentStatus.PINBOARD)
-        return self.page(queryset.order_by("priority", "updated_at", "id"))
+        queryset = (
+            super().get_queryset().filter(location=location, status=AppointmentStatus.PINBOARD)
+        )
+        return self.display_page(queryset.order_by("priority", "updated_at", "id"))
 
     @extend_schema(
         summary="Count appointments by location",
@@ -215,12 +224,12 @@ class AppointmentCollectionViewSet(OrgViewSet):
             actor=request.user,
             confirmation_status=data["confirmation_status"],
         )
-        confirmed = self.get_queryset().filter(pk__in=[a.pk for a in result.confirmed])
+        confirmed = super().get_queryset().filter(pk__in=[a.pk for a in result.confirmed])
         return Response(
             {
-                "confirmed": self.get_serializer(
-                    confirmed.order_by("start_at", "id"), many=True
-                ).data,
+                "confirmed": display_rows(
+                    list(confirmed.order_by("start_at", "id").values_list("id", flat=True))
+                ),
                 "conflicts": result.conflicts,
                 "skipped": result.skipped,
             }

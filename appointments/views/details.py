@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from appointments import selectors
 from appointments.models import (
     Appointment,
     AppointmentHistory,
@@ -19,13 +18,14 @@ from appointments.models import (
 from appointments.serializers import appointments as s
 from appointments.serializers import queries as q
 from appointments.serializers import results as r
+from appointments.serializers.display import AppointmentDisplayMixin
 from appointments.services import details
 from scheduling.api.views import CreateMixin, DestroyMixin, NestedOrgViewSet
 
 CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
 
 
-class AppointmentChildViewSet(NestedOrgViewSet):
+class AppointmentChildViewSet(AppointmentDisplayMixin, NestedOrgViewSet):
     parent_queryset = Appointment.objects.select_related("location")
     parent_lookup_url_kwarg = "appointment_uuid"
     parent_field = "appointment"
@@ -33,10 +33,7 @@ class AppointmentChildViewSet(NestedOrgViewSet):
 
     def respond_appointment(self, appointment: Appointment) -> Response:
         """The parent appointment after the write, as every appointment endpoint shows it."""
-        queryset = selectors.appointments_for_display(Appointment.objects.restrict(self.access))
-        fresh = queryset.get(pk=appointment.pk)
-        fresh.warnings = getattr(appointment, "warnings", [])
-        return Response(s.AppointmentSerializer(fresh, context=self.get_serializer_context()).data)
+        return Response(self.display(appointment))
 
 
 @extend_schema_view(list=extend_schema(summary="List appointment history"))

@@ -1,0 +1,225 @@
+"""Appointments as the API shows them, at the speed of the database.
+
+Every calendar, list and detail reads appointments, so this path is built for speed:
+one SQL statement, composed once, fetches every field ``AppointmentSerializer``
+declares (the references, the ordered providers and tags as JSON aggregates, the
+procedure total), and ``render`` turns each row into the response dict with plain
+Python: no model instances, no per-request query compilation, no DRF field machinery.
+
+``AppointmentSerializer`` stays the declaration (the OpenAPI schema, the field list);
+``tests/appointments/test_display.py`` holds the two to the same output for appointments
+with every field set and unset, and the schema validation of every test response
+guards the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from appointments.models import (
+    Appointment,
+    AppointmentProcedure,
+    AppointmentProvider,
+    AppointmentTag,
+    AppointmentType,
+)
+from scheduling.models import Definition, FlowStatus, Location, Operatory, Patient, Provider
+
+#: The columns read for each appointment, in the order ``render`` unpacks them.
+_COLUMNS = (
+    "a.id, a.uuid, a.status, a.start_at, a.end_at, a.ask_to_arrive_at, a.cancelled_by,"
+    " a.is_new_patient, a.is_time_locked, a.item_order, a.priority, a.note,"
+    " a.color_override, a.production_override, a.estimated_insurance,"
+    " a.estimated_patient_portion, a.external_id, a.created_at, a.updated_at, a.version,"
+    " l.uuid, l.name, l.timezone, o.uuid, o.name, p.uuid, p.first_name, p.last_name,"
+    " t.uuid, t.name, cs.uuid, cs.name, fs.uuid, fs.name, cr.uuid, cr.name,"
+    " br.uuid, br.name, {providers} AS providers, {tags} AS tags, {total} AS total"
+)
+
+
+@cache
+def _select() -> str:
+    """The display SELECT without its WHERE, composed once from the models' tables."""
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (
+            Appointment,
+            AppointmentProvider,
+            AppointmentTag,
+            AppointmentProcedure,
+            AppointmentType,
+            Location,
+            Operatory,
+            Patient,
+            Provider,
+            Definition,
+            FlowStatus,
+        )
+    }
+    providers = (
+        f"(SELECT json_agg(json_build_array(pr.uuid, pr.first_name, pr.last_name, pr.suffix)"
+        f" ORDER BY ap.item_order, ap.id) FROM {table[AppointmentProvider]} ap"
+        f" JOIN {table[Provider]} pr ON pr.id = ap.provider_id WHERE ap.appointment_id = a.id)"
+    )
+    tags = (
+        f"(SELECT json_agg(json_build_array(d.uuid, d.name) ORDER BY d.item_order, d.name, d.id)"
+        f" FROM {table[AppointmentTag]} tg JOIN {table[Definition]} d ON d.id = tg.definition_id"
+        f" WHERE tg.appointment_id = a.id)"
+    )
+    total = (
+        f"(SELECT SUM(pc.fee) FROM {table[AppointmentProcedure]} pc WHERE pc.appointment_id = a.id)"
+    )
+    return (
+        f"SELECT {_COLUMNS.format(providers=providers, tags=tags, total=total)}"
+        f" FROM {table[Appointment]} a"
+        f" JOIN {table[Location]} l ON l.id = a.location_id"
+        f" JOIN {table[Patient]} p ON p.id = a.patient_id"
+        f" LEFT JOIN {table[Operatory]} o ON o.id = a.operatory_id"
+        f" LEFT JOIN {table[AppointmentType]} t ON t.id = a.appointment_type_id"
+        f" LEFT JOIN {table[Definition]} cs ON cs.id = a.confirmation_status_id"
+        f" LEFT JOIN {table[FlowStatus]} fs ON fs.id = a.flow_status_id"
+        f" LEFT JOIN {table[Definition]} cr ON cr.id = a.cancel_reason_id"
+        f" LEFT JOIN {table[Definition]} br ON br.id = a.broken_reason_id"
+    )
+
+
+def display_rows(ids: Sequence[int]) -> list[dict]:
+    """The appointments with primary keys ``ids``, rendered, in the order of ``ids``."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_select()} WHERE a.id = ANY(%s)", [list(ids)])
+        rows = {row[0]: render(row) for row in cursor.fetchall()}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def display_matching(queryset: QuerySet) -> list[dict]:
+    """The appointments of ``queryset`` (already restricted to the caller), rendered, in
+    one statement: the queryset's SQL becomes the id filter of the display SELECT."""
+    sql, params = queryset.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_select()} WHERE a.id IN ({sql})", params)
+        return [render(row) for row in cursor.fetchall()]
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _instant(value: datetime | None) -> str | None:
+    """As DRF writes a UTC date-time: ISO 8601, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _ref(uuid, name) -> dict | None:
+    return None if uuid is None else {"id": str(uuid), "name": name}
+
+
+def _provider_name(first: str, last: str, suffix: str) -> str:
+    full = f"{first} {last}".strip()
+    return f"{full}, {suffix}" if suffix else full
+
+
+def render(row: tuple, warnings: Iterable[dict] = ()) -> dict:
+    """One row of the display SELECT as ``AppointmentSerializer`` declares it."""
+    (
+        _pk, uuid, status, start_at, end_at, arrive_at, cancelled_by,
+        is_new_patient, is_time_locked, item_order, priority, note,
+        color_override, production_override, estimated_insurance,
+        estimated_patient_portion, external_id, created_at, updated_at, version,
+        location_uuid, location_name, tz_name, operatory_uuid, operatory_name,
+        patient_uuid, patient_first, patient_last, type_uuid, type_name,
+        confirmation_uuid, confirmation_name, flow_uuid, flow_name,
+        cancel_uuid, cancel_name, broken_uuid, broken_name, providers, tags, total,
+    ) = row  # fmt: skip
+    providers = [
+        {"id": str(pid), "name": _provider_name(first, last, suffix)}
+        for pid, first, last, suffix in (providers or ())
+    ]
+    if start_at is not None:
+        zone = _zone(tz_name)
+        local_start = start_at.astimezone(zone)
+        schedule_date = local_start.date().isoformat()
+        local_start_time = f"{local_start:%H:%M:%S}"
+    else:
+        schedule_date = local_start_time = None
+    local_end_time = None if end_at is None else f"{end_at.astimezone(_zone(tz_name)):%H:%M:%S}"
+    amount = production_override if production_override is not None else (total or Decimal(0))
+    return {
+        "id": str(uuid),
+        "status": status,
+        "location": {"id": str(location_uuid), "name": location_name},
+        "location_timezone": tz_name,
+        "operatory": _ref(operatory_uuid, operatory_name),
+        "patient": {"id": str(patient_uuid), "name": f"{patient_first} {patient_last}".strip()},
+        "appointment_type": _ref(type_uuid, type_name),
+        "provider": providers[0] if providers else None,
+        "providers": providers,
+        "schedule_date": schedule_date,
+        "start_time": _instant(start_at),
+        "end_time": _instant(end_at),
+        "local_start_time": local_start_time,
+        "local_end_time": local_end_time,
+        "datetime_ask_to_arrive": _instant(arrive_at),
+        "confirmation_status": _ref(confirmation_uuid, confirmation_name),
+        "confirmation_status_label": confirmation_name,
+        "flow_status": _ref(flow_uuid, flow_name),
+        "cancel_reason": _ref(cancel_uuid, cancel_name),
+        "broken_reason": _ref(broken_uuid, broken_name),
+        "cancelled_by": cancelled_by or None,
+        "is_new_patient": is_new_patient,
+        "is_time_locked": is_time_locked,
+        "item_order": item_order,
+        "priority": priority,
+        "note": note,
+        "color_override": color_override,
+        "tags": [{"id": str(tag_uuid), "name": name} for tag_uuid, name in (tags or ())],
+        "recall": None,
+        "production_amount": f"{amount:.2f}",
+        "estimated_insurance": _money(estimated_insurance),
+        "estimated_patient_portion": _money(estimated_patient_portion),
+        "external_id": external_id,
+        "created_at": _instant(created_at),
+        "updated_at": _instant(updated_at),
+        "version": version,
+        "warnings": list(warnings),
+    }
+
+
+class AppointmentDisplayMixin:
+    """For views answering appointments: the display path instead of DRF serialization.
+
+    ``get_queryset`` reads the model for writes (the row and the references services
+    use); what is answered comes from ``display_rows``/``display_matching``.
+    """
+
+    def display(self, appointment: Appointment) -> dict:
+        """One appointment after a write, with what the write had to say (``warnings``)."""
+        from appointments.serializers.entries import SchedulingWarningSerializer
+
+        (row,) = display_rows([appointment.pk])
+        warnings = getattr(appointment, "warnings", ())
+        if warnings:
+            context = self.get_serializer_context()
+            row["warnings"] = SchedulingWarningSerializer(warnings, many=True, context=context).data
+        return row
+
+    def display_page(self, queryset: QuerySet):
+        """A page of ``queryset`` (its order kept): ids first, then one display query."""
+        ids = self.paginate_queryset(queryset.values_list("id", flat=True))
+        return self.get_paginated_response(display_rows(ids))

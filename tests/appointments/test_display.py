@@ -1,0 +1,126 @@
+"""The display path answers exactly what ``AppointmentSerializer`` declares, in a
+constant number of queries however many appointments a page holds."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from appointments import selectors
+from appointments.models import Appointment, AppointmentTag
+from appointments.serializers.appointments import AppointmentSerializer
+from appointments.serializers.display import display_matching, display_rows
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentProcedureFactory,
+    AppointmentProviderFactory,
+    AppointmentTypeFactory,
+    DefinitionFactory,
+    FlowStatusFactory,
+    ProviderFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def declared(appointment: Appointment) -> dict:
+    instance = selectors.appointments_for_display(Appointment.objects.filter(pk=appointment.pk))
+    return dict(AppointmentSerializer(instance.get()).data)
+
+
+@pytest.fixture
+def rich(org, location):
+    """An appointment with every field and relation set (microseconds, suffixes, tags)."""
+    appointment = AppointmentFactory(
+        org=org,
+        operatory__location=location,
+        appointment_type=AppointmentTypeFactory(org=org, name="Crown"),
+        start_at=datetime(2030, 11, 3, 6, 30, tzinfo=UTC),  # 01:30 CDT: fall-back day
+        end_at=datetime(2030, 11, 3, 8, 0, tzinfo=UTC),
+        ask_to_arrive_at=datetime(2030, 11, 3, 6, 15, 0, 123456, tzinfo=UTC),
+        confirmation_status=DefinitionFactory(org=org, category="ApptConfirmed", name="Left msg"),
+        flow_status=FlowStatusFactory(org=org, name="Seated"),
+        cancel_reason=DefinitionFactory(org=org, category="CancelReason", name="Sick"),
+        broken_reason=DefinitionFactory(org=org, category="BrokenReason", name="No show"),
+        cancelled_by="patient",
+        is_new_patient=True,
+        is_time_locked=True,
+        item_order=-3,
+        priority=7,
+        note="Bring x-rays ✓",
+        color_override="#12ab34",
+        estimated_insurance=Decimal("80.5"),
+        estimated_patient_portion=Decimal("19.50"),
+        external_id="pms-7",
+    )
+    for order, suffix in enumerate(["DDS", ""]):
+        AppointmentProviderFactory(
+            org=org,
+            appointment=appointment,
+            provider=ProviderFactory(org=org, suffix=suffix),
+            item_order=1 - order,
+        )
+    for name, item_order in (("VIP", 2), ("Anxious", 1)):
+        AppointmentTag.objects.create(
+            org=org,
+            appointment=appointment,
+            definition=DefinitionFactory(
+                org=org, category="AppointmentTag", name=name, item_order=item_order
+            ),
+        )
+    AppointmentProcedureFactory(org=org, appointment=appointment, fee=Decimal("100.25"))
+    AppointmentProcedureFactory(org=org, appointment=appointment, fee=Decimal("50"))
+    return appointment
+
+
+def test_a_rich_appointment_is_shown_as_declared(rich):
+    (row,) = display_rows([rich.pk])
+    assert row == declared(rich)
+    assert row["production_amount"] == "150.25" and row["schedule_date"] == "2030-11-03"
+
+
+def test_a_set_production_amount_wins_over_the_fees(rich):
+    Appointment.objects.filter(pk=rich.pk).update(production_override=Decimal("999"))
+    rich.refresh_from_db()
+    (row,) = display_rows([rich.pk])
+    assert row == declared(rich) and row["production_amount"] == "999.00"
+
+
+def test_a_bare_appointment_without_time_is_shown_as_declared(org, location, patient):
+    bare = Appointment.objects.create(
+        org=org, location=location, patient=patient, status="unscheduled"
+    )
+    (row,) = display_rows([bare.pk])
+    assert row == declared(bare)
+    assert row["operatory"] is None and row["providers"] == [] and row["schedule_date"] is None
+
+
+def test_rows_come_in_the_order_asked_and_only_those_asked(org, location):
+    made = [AppointmentFactory(org=org, operatory__location=location) for _ in range(3)]
+    ids = [made[2].pk, made[0].pk]
+    assert [row["id"] for row in display_rows(ids)] == [str(made[2].uuid), str(made[0].uuid)]
+    matching = display_matching(Appointment.objects.filter(pk=made[1].pk))
+    assert [row["id"] for row in matching] == [str(made[1].uuid)]
+
+
+def test_one_query_whatever_the_number_of_appointments(org, location):
+    made = [AppointmentFactory(org=org, operatory__location=location) for _ in range(12)]
+    for appointment in made:
+        AppointmentProviderFactory(org=org, appointment=appointment)
+    with CaptureQueriesContext(connection) as one:
+        display_rows([made[0].pk])
+    with CaptureQueriesContext(connection) as many:
+        display_rows([a.pk for a in made])
+    assert len(one.captured_queries) == len(many.captured_queries) == 1
+
+
+def test_a_detail_over_http_costs_three_queries(org, location, staff_client):
+    appointment = AppointmentFactory(org=org, operatory__location=location)
+    path = f"appointments/{appointment.uuid}"
+    staff_client.get(path)  # the token's last_used_at is written once a minute
+    with CaptureQueriesContext(connection) as ctx:
+        assert staff_client.get(path).status_code == 200
+    # the token, the membership, the appointment
+    assert len(ctx.captured_queries) == 3
