@@ -13,12 +13,38 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 
 OPERATORY_BOOKINGS = 0x4F50  # "OP"
 LOCATION_BLOCKOUTS = 0x424C  # "BL"
+
+
+@dataclass(frozen=True)
+class Lock:
+    namespace: int
+    key: int
+    shared: bool = False
+
+
+def xact_locks(locks: Sequence[Lock]) -> None:
+    """Take ``locks`` in the order given, in one round trip, until the transaction ends.
+
+    One ``SELECT`` evaluates its lock calls left to right, so the order is the one a
+    caller relies on to avoid deadlocks (e.g. a location's lock before its chairs').
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("advisory locks must be taken inside the writing transaction")
+    if not locks:
+        return
+    calls = ", ".join(
+        f"pg_advisory_xact_lock{'_shared' if lock.shared else ''}(%s, %s)" for lock in locks
+    )
+    params = [value for lock in locks for value in (lock.namespace, lock.key % 2**31)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {calls}", params)
 
 
 def xact_lock(namespace: int, keys: Iterable[int], *, shared: bool = False) -> None:
@@ -27,9 +53,4 @@ def xact_lock(namespace: int, keys: Iterable[int], *, shared: bool = False) -> N
     Keys are locked in ascending order, so two writers that lock several keys cannot
     deadlock each other.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("advisory locks must be taken inside the writing transaction")
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            cursor.execute(f"SELECT {function}(%s, %s)", [namespace, key % 2**31])
+    xact_locks([Lock(namespace, key, shared) for key in sorted(set(keys))])

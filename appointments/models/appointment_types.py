@@ -1,13 +1,17 @@
 """Appointment types: the kinds of visit a practice books (exam, cleaning, crown …)."""
 
+from __future__ import annotations
+
 import re
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
-from scheduling.models import Location, VersionedModel
+from scheduling.models import Location, OrgQuerySet, VersionedModel
 from scheduling.models.base import LocationScope, validate_same_org
 from scheduling.validators import validate_color
 
@@ -19,6 +23,17 @@ TIME_PATTERN_RE = re.compile(r"^[X/]+$")
 class AppointmentTypeStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ARCHIVED = "archived", "Archived"
+
+
+class AppointmentTypeQuerySet(OrgQuerySet):
+    def with_offered_locations(self) -> AppointmentTypeQuerySet:
+        """Each type with ``offered_location_ids`` (empty: offered everywhere), read in the
+        same query, for the booking rules."""
+        return self.annotate(
+            offered_location_ids=ArrayAgg(
+                "locations", filter=Q(locations__isnull=False), distinct=True, default=Value([])
+            )
+        )
 
 
 class AppointmentType(VersionedModel):
@@ -64,6 +79,7 @@ class AppointmentType(VersionedModel):
     )
 
     location_scope = LocationScope.ORG_WIDE
+    objects = AppointmentTypeQuerySet.as_manager()
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]

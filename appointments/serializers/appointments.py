@@ -228,7 +228,10 @@ class AppointmentFieldsSerializer(InputSerializer):
         allow_null=True,
     )
     appointment_type_uuid = OrgRelatedField(
-        AppointmentType.objects.all(), source="appointment_type", required=False, allow_null=True
+        AppointmentType.objects.with_offered_locations(),
+        source="appointment_type",
+        required=False,
+        allow_null=True,
     )
     schedule_date = CalendarDateField(
         required=False, allow_null=True, help_text="Local date at the location."

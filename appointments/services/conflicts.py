@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 from appointments.models import (
     LIVE_STATUSES,
@@ -37,7 +37,8 @@ from appointments.models import (
 )
 from blockouts.selectors import blockouts_overlapping
 from scheduling.exceptions import Conflict
-from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, xact_lock
+from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
+from scheduling.models import Location
 from scheduling.timezones import earliest_start, to_local
 
 APPOINTMENT_OVERLAP = "APPOINTMENT_OVERLAP"
@@ -157,8 +158,12 @@ def lock_slot(slot: Slot) -> None:
     chairs do not wait)."""
     if _rehearsal.get():
         return
-    xact_lock(LOCATION_BLOCKOUTS, [slot.location_id], shared=True)
-    xact_lock(OPERATORY_BOOKINGS, [slot.operatory_id])
+    xact_locks(
+        [
+            Lock(LOCATION_BLOCKOUTS, slot.location_id, shared=True),
+            Lock(OPERATORY_BOOKINGS, slot.operatory_id),
+        ]
+    )
 
 
 def _overlapping(queryset, start: datetime, end: datetime):
@@ -305,10 +310,38 @@ def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
     the location, can slip in between.
     """
     lock_slot(slot)
+    if not _may_collide(slot, appointments=not allow_overlap):
+        return Conflicts()  # the common case, settled in one query
     conflicts = find_conflicts(slot, appointments=not allow_overlap)
     if conflicts.blocking_codes:
         raise SchedulingConflict(conflicts, slot.timezone)
     return conflicts
+
+
+def _may_collide(slot: Slot, *, appointments: bool) -> bool:
+    """Whether anything could block the slot: a live appointment in the chair (before the
+    rules are asked) or a no-schedule blockout. One query; the details only when so."""
+    blocking = blockouts_overlapping(
+        org=slot.org_id,
+        location_id=slot.location_id,
+        operatory_id=slot.operatory_id,
+        start=slot.start,
+        end=slot.end,
+    ).filter(blockout_type__is_no_schedule=True)
+    checks = {"blocked": Exists(blocking)}
+    if appointments:
+        taken = _overlapping(
+            Appointment.objects.filter(
+                org=slot.org_id, operatory=slot.operatory_id, status__in=LIVE_STATUSES
+            ),
+            slot.start,
+            slot.end,
+        )
+        if slot.exclude_appointment_id is not None:
+            taken = taken.exclude(pk=slot.exclude_appointment_id)
+        checks["taken"] = Exists(taken)
+    found = Location.objects.filter(pk=slot.location_id).annotate(**checks)
+    return any(found.values_list(*checks).get())
 
 
 def appointments_under_blockouts(blockouts: Sequence) -> list[str]:

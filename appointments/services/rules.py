@@ -53,8 +53,10 @@ def check_type(location: Location, appointment_type: AppointmentType | None) -> 
                 )
             }
         )
-    prefetch_related_objects([appointment_type], "locations")  # once per instance
-    offered = {location.pk for location in appointment_type.locations.all()}
+    offered = getattr(appointment_type, "offered_location_ids", None)
+    if offered is None:  # not read with the type (see with_offered_locations)
+        prefetch_related_objects([appointment_type], "locations")  # once per instance
+        offered = [location.pk for location in appointment_type.locations.all()]
     if offered and location.pk not in offered:
         raise ValidationError(
             {
