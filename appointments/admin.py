@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from appointments.models import (
     Appointment,
@@ -314,8 +315,7 @@ class AppointmentAdmin(LocalDaySearchMixin, ReadOnlyOrgAdmin):
                 part = " " + local_interval(link.start_at, link.end_at, tz_name, zone_name=False)
             rows.append((link.provider.name, link.get_role_display().lower(), part))
         return (
-            format_html_join(format_html("<br>"), "{} ({}){}", rows)
-            or self.get_empty_value_display()
+            format_html_join(mark_safe("<br>"), "{} ({}){}", rows) or self.get_empty_value_display()
         )
 
     @admin.display(description="procedures")
@@ -325,7 +325,7 @@ class AppointmentAdmin(LocalDaySearchMixin, ReadOnlyOrgAdmin):
             for procedure in procedures_of(obj)
         ]
         return (
-            format_html_join(format_html("<br>"), "{} — {} ({})", rows)
+            format_html_join(mark_safe("<br>"), "{} — {} ({})", rows)
             or self.get_empty_value_display()
         )
 
@@ -367,7 +367,7 @@ class AppointmentAdmin(LocalDaySearchMixin, ReadOnlyOrgAdmin):
             for entry in history_of(obj)[:20]
         ]
         return (
-            format_html_join(format_html("<br>"), "{} — {} by {}", rows)
+            format_html_join(mark_safe("<br>"), "{} — {} by {}", rows)
             or self.get_empty_value_display()
         )
 
