@@ -7,7 +7,8 @@ unless ``DATABASE_URL`` is set):
    tokens ``make run`` printed keep working);
 2. makes the staff user ``<org>-office-manager`` (e.g. ``demo-dental-office-manager``) an
    admin member of the demo practice, with a fresh random password each run (never
-   printed: nobody needs it but this script);
+   printed: nobody needs it but this script); ``--superuser`` makes it a superuser for
+   the run instead, to see the lists with their org column;
 3. starts ``manage.py runserver`` on a free port of 127.0.0.1;
 4. starts headless Chromium (Debian's ``chromium`` package: ``apt-get install chromium``),
    logs in through the admin's login form and takes 1400×900 screenshots of the pages
@@ -20,7 +21,8 @@ Chromium is driven over its DevTools pipe (``--remote-debugging-pipe``: JSON mes
 file descriptors 3 and 4), so nothing beyond the standard library and the system's
 Chromium is needed (no browser download, no WebSocket client).
 
-Usage: ``.venv/bin/python scripts/admin_screenshots.py [--out DIR] [--chromium PATH]``
+Usage: ``.venv/bin/python scripts/admin_screenshots.py [--out DIR] [--chromium PATH]
+[--every-list] [--superuser]`` (``make admin-screenshots SCREENSHOT_ARGS=...``).
 """
 
 from __future__ import annotations
@@ -55,14 +57,21 @@ def main() -> int:
     parser.add_argument(
         "--every-list", action="store_true", help="also every other list of the admin"
     )
+    parser.add_argument(
+        "--superuser",
+        action="store_true",
+        help="log in as a superuser (every org: lists gain the org column and filter)",
+    )
     args = parser.parse_args()
     if not Path(args.chromium).exists():
         print(f"Chromium not found at {args.chromium}: apt-get install chromium", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("[0-9][0-9]-*.png"):  # the last run's, so none is mistaken for new
+        old.unlink()
 
-    username, password, pages = prepare(every_list=args.every_list)
+    username, password, pages = prepare(every_list=args.every_list, superuser=args.superuser)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = out / "runserver.log"
@@ -95,7 +104,9 @@ def main() -> int:
 # --- The demo practice and the office manager --------------------------------------------
 
 
-def prepare(every_list: bool = False) -> tuple[str, str, list[tuple[str, str]]]:
+def prepare(
+    every_list: bool = False, superuser: bool = False
+) -> tuple[str, str, list[tuple[str, str]]]:
     """Seed the demo, set up the office manager; return the login and the pages to shoot."""
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -124,6 +135,7 @@ def prepare(every_list: bool = False) -> tuple[str, str, list[tuple[str, str]]]:
     password = secrets.token_urlsafe(24)
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.is_staff, user.is_active = "Office", "Manager", True, True
+    user.is_superuser = superuser
     user.set_password(password)
     user.save()
     Membership.objects.update_or_create(
