@@ -877,8 +877,9 @@ class ReadOnlyOrgAdmin(OrgScopedAdmin):
 
     Appointments and blockouts are written by the front desk through the API, whose
     services check conflicts, take the chair locks and record history; an admin form
-    would bypass all of that. Practice administrators look them up here (scoped to
-    their orgs and locations like every admin page); nobody adds, changes or deletes.
+    would bypass all of that. Practice administrators look them up here, scoped to their
+    orgs and (set ``location_lookup``) to the locations their membership opens, as in the
+    API; nobody, superusers included, adds, changes or deletes.
     """
 
     actions = None
