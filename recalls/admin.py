@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from recalls.models import RecallType
-from scheduling.admin_base import ORG_FILTER, OrgScopedAdmin
+from recalls.models import INTERVAL_UNITS, RecallType
+from scheduling.admin_base import ORG_FILTER, OrgScopedAdmin, flag_column, flag_filter
 
 
 @admin.register(RecallType)
@@ -11,12 +11,23 @@ class RecallTypeAdmin(OrgScopedAdmin):
     list_display = (
         "name",
         "appointment_type",
-        "default_interval",
+        "interval",
         "org",
-        "is_active",
+        flag_column("is_active", "active"),
         "item_order",
     )
-    list_filter = (ORG_FILTER, "is_active")
+    list_filter = (ORG_FILTER, flag_filter("is_active", "active"))
     list_select_related = ("org", "appointment_type")
     search_fields = ("name", "description")
     ordering = ("org__name", "item_order", "name", "id")
+
+    @admin.display(description="interval")
+    def interval(self, obj):
+        """``{"months": 6}`` as a practice says it: "6 months"."""
+        interval = obj.default_interval if isinstance(obj.default_interval, dict) else {}
+        parts = [
+            f"{interval[unit]} {unit if interval[unit] != 1 else unit[:-1]}"
+            for unit in INTERVAL_UNITS
+            if interval.get(unit)
+        ]
+        return ", ".join(parts) or None

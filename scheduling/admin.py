@@ -19,7 +19,12 @@ from scheduling.admin_base import (
     OrgScopedInline,
     ScopedChoicesMixin,
     admin_org_ids,
+    flag_column,
+    flag_filter,
     manageable_users,
+    practice_time,
+    practice_time_column,
+    swatch_column,
     visible_users,
 )
 from scheduling.models import (
@@ -39,6 +44,15 @@ from scheduling.models import (
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
 
+# The site as a practice's office manager opens it (every app registers on this one site).
+admin.site.site_header = "Chairside"
+admin.site.site_title = "Chairside"
+admin.site.index_title = "Chairside administration"
+admin.site.site_url = None  # no "View site": the API is the only other site here
+# The app list beside every page would take a fifth of a 1,400-pixel screen from the lists;
+# the breadcrumbs and the index lead everywhere.
+admin.site.enable_nav_sidebar = False
+
 
 # --- Tenancy ----------------------------------------------------------------------------
 
@@ -48,7 +62,7 @@ class OrganizationAdmin(OrgScopedAdmin):
     """Practice administrators may rename their orgs; creating and deleting is for superusers."""
 
     org_lookup = "pk"
-    list_display = ("name", "uuid", "member_count", "created_at")
+    list_display = ("name", "member_count", "uuid")
     search_fields = ("name", "uuid")
     ordering = ("name", "id")
 
@@ -118,14 +132,19 @@ class UserAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, DjangoUserAdmin)
     inlines = (MembershipInline,)
     list_display = (
         "username",
-        "email",
         "first_name",
         "last_name",
-        "is_staff",
-        "is_active",
-        "last_login",
+        "email",
+        flag_column("is_staff", "admin login"),
+        flag_column("is_active", "active"),
+        "last_login",  # in the practice's zone, see get_list_display
     )
-    list_filter = (UserOrganizationFilter, "is_staff", "is_superuser", "is_active")
+    list_filter = (
+        UserOrganizationFilter,
+        flag_filter("is_staff", "admin login"),
+        "is_superuser",
+        flag_filter("is_active", "active"),
+    )
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username", "id")
     readonly_fields = ("last_login", "date_joined")
@@ -138,6 +157,14 @@ class UserAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, DjangoUserAdmin)
 
     def get_queryset(self, request):
         return visible_users(request, super().get_queryset(request))
+
+    def get_list_display(self, request):
+        return [
+            practice_time_column(request, "last_login", "last login")
+            if column == "last_login"
+            else column
+            for column in super().get_list_display(request)
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -159,8 +186,8 @@ class MembershipLocationInline(OrgScopedInline):
 
 @admin.register(Membership)
 class MembershipAdmin(OrgScopedAdmin):
-    list_display = ("user", "org", "role", "all_locations", "created_at")
-    list_filter = (ORG_FILTER, "role", "all_locations")
+    list_display = ("user", "org", "role", flag_column("all_locations", "all locations"))
+    list_filter = (ORG_FILTER, "role", flag_filter("all_locations", "all locations"))
     list_select_related = ("user", "org")
     search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
@@ -214,15 +241,8 @@ class ApiTokenAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, admin.ModelA
     in every org of its user, so issuing one for a member of another org would open it.
     """
 
-    list_display = (
-        "prefix",
-        "user",
-        "name",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "is_active",
-    )
+    # The times are shown in the practice's zone (see get_list_display).
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     list_filter = (TokenStateFilter,)
     list_select_related = ("user",)
     search_fields = ("prefix", "name", "user__username", "user__email")
@@ -290,6 +310,22 @@ class ApiTokenAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, admin.ModelA
     def is_active(self, obj):
         return obj.is_active
 
+    def get_list_display(self, request):
+        @admin.display(description="state", ordering="revoked_at")
+        def state(token):
+            if token.revoked_at is None:
+                return "Active"
+            return f"Revoked {practice_time(request, token.revoked_at)}"
+
+        return (
+            "prefix",
+            "user",
+            "name",
+            practice_time_column(request, "created_at", "issued"),
+            practice_time_column(request, "last_used_at", "last used"),
+            state,
+        )
+
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_tokens(self, request, queryset):
         allowed = queryset.filter(user__in=manageable_users(request), revoked_at__isnull=True)
@@ -311,8 +347,15 @@ class OperatoryInline(OrgScopedInline):
 
 @admin.register(Location)
 class LocationAdmin(OrgScopedAdmin):
-    list_display = ("name", "org", "timezone", "phone", "is_active", "external_id")
-    list_filter = (ORG_FILTER, "is_active", "timezone")
+    list_display = (
+        "name",
+        "org",
+        "timezone",
+        "phone",
+        "external_id",
+        flag_column("is_active", "active"),
+    )
+    list_filter = (ORG_FILTER, flag_filter("is_active", "active"), "timezone")
     list_select_related = ("org",)
     search_fields = ("name", "address", "phone", "external_id")
     ordering = ("org__name", "name", "id")
@@ -335,15 +378,15 @@ class OperatoryAdmin(OrgScopedAdmin):
         "abbrev",
         "location",
         "org",
-        "is_hygiene",
+        flag_column("is_hygiene", "hygiene"),
         "item_order",
-        "is_active",
+        flag_column("is_active", "active"),
     )
     list_filter = (
         ORG_FILTER,
         ("location", admin.RelatedOnlyFieldListFilter),
-        "is_hygiene",
-        "is_active",
+        flag_filter("is_hygiene", "hygiene"),
+        flag_filter("is_active", "active"),
     )
     list_select_related = ("location", "org")
     search_fields = ("name", "abbrev", "external_id", "location__name")
@@ -358,12 +401,17 @@ class ProviderAdmin(OrgScopedAdmin):
         "first_name",
         "suffix",
         "abbrev",
+        swatch_column("color"),
         "org",
-        "is_hygienist",
-        "is_active",
+        flag_column("is_hygienist", "hygienist"),
+        flag_column("is_active", "active"),
     )
     list_display_links = ("last_name", "first_name")
-    list_filter = (ORG_FILTER, "is_hygienist", "is_active")
+    list_filter = (
+        ORG_FILTER,
+        flag_filter("is_hygienist", "hygienist"),
+        flag_filter("is_active", "active"),
+    )
     list_select_related = ("org",)
     search_fields = ("first_name", "last_name", "abbrev", "external_id")
     ordering = ("org__name", "last_name", "first_name", "id")
@@ -374,16 +422,15 @@ class PatientAdmin(OrgScopedAdmin):
     list_display = (
         "last_name",
         "first_name",
-        "preferred_name",
-        "birthdate",
         "chart_number",
-        "email",
+        "birthdate",
         "mobile_phone",
+        "email",
         "org",
-        "is_active",
+        flag_column("is_active", "active"),
     )
     list_display_links = ("last_name", "first_name")
-    list_filter = (ORG_FILTER, "is_active")
+    list_filter = (ORG_FILTER, flag_filter("is_active", "active"))
     list_select_related = ("org",)
     search_fields = (
         "first_name",
@@ -399,8 +446,15 @@ class PatientAdmin(OrgScopedAdmin):
 
 @admin.register(ProcedureCode)
 class ProcedureCodeAdmin(OrgScopedAdmin):
-    list_display = ("code", "description", "abbrev", "default_fee", "org", "is_active")
-    list_filter = (ORG_FILTER, "is_active")
+    list_display = (
+        "code",
+        "description",
+        "abbrev",
+        "default_fee",
+        "org",
+        flag_column("is_active", "active"),
+    )
+    list_filter = (ORG_FILTER, flag_filter("is_active", "active"))
     list_select_related = ("org",)
     search_fields = ("code", "description", "abbrev")
     ordering = ("org__name", "code", "id")
@@ -408,8 +462,15 @@ class ProcedureCodeAdmin(OrgScopedAdmin):
 
 @admin.register(Definition)
 class DefinitionAdmin(OrgScopedAdmin):
-    list_display = ("name", "category", "color", "item_order", "is_hidden", "org")
-    list_filter = (ORG_FILTER, "category", "is_hidden")
+    list_display = (
+        "name",
+        "category",
+        swatch_column("color"),
+        "item_order",
+        flag_column("is_hidden", "hidden"),
+        "org",
+    )
+    list_filter = (ORG_FILTER, "category", flag_filter("is_hidden", "hidden"))
     list_select_related = ("org",)
     search_fields = ("name",)
     ordering = ("org__name", "category", "item_order", "name", "id")
@@ -417,8 +478,15 @@ class DefinitionAdmin(OrgScopedAdmin):
 
 @admin.register(FlowStatus)
 class FlowStatusAdmin(OrgScopedAdmin):
-    list_display = ("name", "slug", "color", "item_order", "is_active", "org")
-    list_filter = (ORG_FILTER, "is_active")
+    list_display = (
+        "name",
+        "slug",
+        swatch_column("color"),
+        "item_order",
+        flag_column("is_active", "active"),
+        "org",
+    )
+    list_filter = (ORG_FILTER, flag_filter("is_active", "active"))
     list_select_related = ("org",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

@@ -204,7 +204,8 @@ class FlowStatus(VersionedModel):
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]
-        verbose_name_plural = "flow statuses"
+        verbose_name = "patient flow status"
+        verbose_name_plural = "patient flow statuses"
         constraints = [
             *VersionedModel.Meta.constraints,
             models.UniqueConstraint(fields=["org", "slug"], name="flow_status_org_slug"),

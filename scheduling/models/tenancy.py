@@ -63,6 +63,7 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["org", "user", "id"]
+        verbose_name = "team member"
         constraints = [
             models.UniqueConstraint(fields=["org", "user"], name="membership_org_user"),
         ]
@@ -125,6 +126,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

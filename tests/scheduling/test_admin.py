@@ -13,12 +13,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from appointments.models import (
+    Appointment,
     AppointmentRule,
     AppointmentType,
     AppointmentTypeLocation,
     AppointmentTypeStatus,
 )
-from blockouts.models import BlockoutType
+from blockouts.models import Blockout, BlockoutType
 from recalls.models import RecallType
 from scheduling.models import (
     ApiToken,
@@ -31,7 +32,10 @@ from scheduling.models import (
     User,
 )
 from tests.factories import (
+    AppointmentFactory,
+    AppointmentProviderFactory,
     AppointmentTypeFactory,
+    BlockoutFactory,
     BlockoutTypeFactory,
     DefinitionFactory,
     FlowStatusFactory,
@@ -48,6 +52,8 @@ from tests.factories import (
 
 TOKEN_RE = re.compile(r"cs_[0-9a-f]{10}_[A-Za-z0-9_-]+")
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+#: Written by the front desk through the API and its services; the admin only shows them.
+READ_ONLY = {Appointment, Blockout}
 
 
 def url(model, view: str, *args) -> str:
@@ -64,11 +70,20 @@ def build_practice(org: Organization, name: str) -> dict:
     member = UserFactory(username=f"{name.lower()}-member")
     membership = MembershipFactory(org=org, user=member, role=Role.STAFF, locations=[location])
     issue_token(member)
+    operatory = OperatoryFactory(org=org, location=location, name=f"{name} op")
+    patient = PatientFactory(org=org, first_name=f"{name}patient")
+    provider = ProviderFactory(org=org)
+    appointment = AppointmentFactory(
+        org=org, operatory=operatory, patient=patient, appointment_type=appointment_type
+    )
+    AppointmentProviderFactory(org=org, appointment=appointment, provider=provider)
     return {
         "location": location,
-        "operatory": OperatoryFactory(org=org, location=location, name=f"{name} op"),
-        "patient": PatientFactory(org=org, first_name=f"{name}patient"),
-        "provider": ProviderFactory(org=org),
+        "operatory": operatory,
+        "patient": patient,
+        "provider": provider,
+        "appointment": appointment,
+        "blockout": BlockoutFactory(org=org, location=location),
         "procedure_code": ProcedureCodeFactory(org=org, code="D0120"),
         "definition": DefinitionFactory(org=org),
         "flow_status": FlowStatusFactory(org=org),
@@ -135,7 +150,8 @@ def form_errors(response) -> dict:
 def test_superuser_opens_changelist_add_and_change_page(superuser_client, model, practice):
     response = superuser_client.get(url(model, "changelist"))
     assert response.status_code == 200
-    assert superuser_client.get(url(model, "add")).status_code == 200
+    add = superuser_client.get(url(model, "add")).status_code
+    assert add == (403 if model in READ_ONLY else 200)
     row = admin.site._registry[model].get_queryset(response.wsgi_request).first()
     if row is not None:
         assert superuser_client.get(url(model, "change", row.pk)).status_code == 200
@@ -159,7 +175,89 @@ def test_every_domain_model_is_registered():
         "appointments.AppointmentRule",
         "blockouts.BlockoutType",
         "recalls.RecallType",
+        "appointments.Appointment",
+        "blockouts.Blockout",
     } <= registered
+
+
+# --- As a practice says it --------------------------------------------------------------
+
+
+def test_the_site_is_called_chairside(practice_admin_client):
+    content = practice_admin_client.get(reverse("admin:index")).content.decode()
+    assert "<title>Chairside administration | Chairside</title>" in content
+    assert '<div id="site-name"><a href="/admin/">Chairside</a></div>' in content
+    assert "View site" not in content  # nothing is served at /
+
+
+@pytest.mark.parametrize(
+    ("label", "singular", "plural"),
+    [
+        ("scheduling.ApiToken", "API token", "API tokens"),
+        ("scheduling.Membership", "team member", "team members"),
+        ("scheduling.FlowStatus", "patient flow status", "patient flow statuses"),
+        ("scheduling.Operatory", "operatory", "operatories"),
+        ("blockouts.BlockoutTemplate", "block schedule template", "block schedule templates"),
+    ],
+)
+def test_models_are_named_as_a_practice_says_them(label, singular, plural):
+    from django.apps import apps
+
+    opts = apps.get_model(label)._meta
+    assert (opts.verbose_name, opts.verbose_name_plural) == (singular, plural)
+
+
+def test_index_lists_the_practice_names(practice_admin_client):
+    content = practice_admin_client.get(reverse("admin:index")).content.decode()
+    for name in ("API tokens", "Team members", "Patient flow statuses", "Operatories"):
+        assert f">{name}</a>" in content
+
+
+def test_colours_show_as_swatches_with_their_hex(practice_admin_client, org):
+    ProviderFactory(org=org, last_name="Patel", color="#1E88E5")
+    content = practice_admin_client.get(url(ProviderFactory._meta.model, "changelist")).content
+    assert re.search(r'background:#1E88E5"></span>#1E88E5', content.decode())
+
+
+def test_swatch_escapes_and_keeps_bad_colours_out_of_the_style():
+    from scheduling.admin_base import color_swatch
+
+    html = str(color_swatch("#00ACC1", "<b>New</b> & exam"))
+    assert "background:#00ACC1" in html
+    assert "&lt;b&gt;New&lt;/b&gt; &amp; exam" in html and "<b>" not in html
+    # An unvalidated value (Appointment.color_override) never reaches the style attribute;
+    # it comes back as plain text, which the admin escapes.
+    hostile = 'red;background:url("x")"><script>'
+    assert color_swatch(hostile) == hostile
+    assert "style" not in str(color_swatch(hostile, "Prophy"))
+    assert color_swatch("") is None
+
+
+@pytest.mark.parametrize(
+    ("orgs", "shown"), [(1, False), (2, True), (None, True)], ids=["one", "two", "superuser"]
+)
+def test_only_lists_of_one_practice_leave_out_the_org_column(
+    client, org, other_org, practice, other_practice, orgs, shown
+):
+    if orgs is None:
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    else:
+        client.force_login(practice_admin(*[org, other_org][:orgs]))
+    response = client.get(url(Location, "changelist"))
+    headers = [str(header["text"]) for header in response.context["result_headers"]]
+    assert ("org" in headers) is shown
+    assert ("org" in [spec.title for spec in response.context["cl"].filter_specs]) is shown
+
+
+def test_token_times_are_in_the_practices_zone(practice_admin_client, practice):
+    from datetime import UTC, datetime
+
+    token = ApiToken.objects.get(user=practice["member"])
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=datetime(2030, 3, 4, 15, 0, tzinfo=UTC)
+    )
+    content = practice_admin_client.get(url(ApiToken, "changelist")).content.decode()
+    assert "Mon 4 Mar 2030 09:00 CST" in content  # Ours clinic is in Chicago
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
@@ -181,7 +279,7 @@ def test_practice_admin_opens_every_practice_model(practice_admin_client, model,
     add = practice_admin_client.get(url(model, "add")).status_code
     if model is Group:  # Django's own admin, still on model permissions
         assert (changelist, add) == (403, 403)
-    elif model is Organization:
+    elif model is Organization or model in READ_ONLY:
         assert (changelist, add) == (200, 403)
     else:
         assert (changelist, add) == (200, 200)
