@@ -167,7 +167,7 @@ class AppointmentAdmin(LocalDaySearchMixin, ReadOnlyOrgAdmin):
     the location's wall time; "day" is the local day at each appointment's location.
     """
 
-    location_lookup = "location"
+    scoped_by_location = True
     day_filter = InstantDayFilter
     list_display = (
         "when",

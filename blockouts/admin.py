@@ -117,7 +117,7 @@ class BlockoutAdmin(LocalDaySearchMixin, ReadOnlyOrgAdmin):
     take the location's blockout lock and warn about the appointments a blockout covers.
     """
 
-    location_lookup = "location"
+    scoped_by_location = True
     day_filter = ScheduleDateDayFilter
     list_display = (
         "when",

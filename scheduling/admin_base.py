@@ -24,7 +24,8 @@ an admin edit bumps ``version`` like an API write, and the change form carries t
 version it showed, so an edit made meanwhile by someone else is refused, not overwritten.
 
 Rows that belong to a location (appointments, blockouts) are also limited to the
-locations the caller's admin membership opens (``location_lookup``), as in the API.
+locations the caller's admin membership opens (``scoped_by_location``, following the
+model's declared ``location_scope``), as in the API.
 Appointments and blockouts are written by the front desk through the API and its
 services; the admin shows them read-only (:class:`ReadOnlyOrgAdmin`), with their times
 in the wall time of their location (:func:`local_interval`).
@@ -49,7 +50,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from scheduling.exceptions import Conflict
-from scheduling.models import Location, Membership, MembershipLocation, Organization, Role
+from scheduling.models import (
+    Location,
+    LocationScope,
+    Membership,
+    MembershipLocation,
+    Organization,
+    Role,
+)
+from scheduling.models.base import declared_scope, location_id_of
 from scheduling.services import versioned_update
 from scheduling.timezones import LocalDayStart, to_local, zone
 
@@ -380,9 +389,9 @@ class OrgScopedAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, admin.Model
 
     #: The lookup from this model to its organization.
     org_lookup = "org"
-    #: The lookup from this model to the location that decides who may see a row
-    #: (``None``: the row belongs to the whole org), as ``location_scope`` in the models.
-    location_lookup: str | None = None
+    #: Limit rows to the locations the caller's admin membership opens, following the
+    #: model's declared ``location_scope`` (the one the API's ``restrict`` follows).
+    scoped_by_location: bool = False
     form = OrgConsistentForm
     show_full_result_count = False
     list_per_page = 50
@@ -395,13 +404,16 @@ class OrgScopedAdmin(MembershipPermissionsMixin, ScopedChoicesMixin, admin.Model
     def object_org_id(self, obj) -> int | None:
         return obj.pk if self.org_lookup == "pk" else getattr(obj, f"{self.org_lookup}_id")
 
+    @property
+    def location_lookup(self) -> str | None:
+        """The lookup from the model to the location deciding who sees a row, if scoped."""
+        scope = declared_scope(self.model) if self.scoped_by_location else None
+        if scope in (None, LocationScope.ORG_WIDE):
+            return None
+        return "pk" if scope == LocationScope.SELF else scope
+
     def object_location_id(self, obj) -> int | None:
-        *hops, last = self.location_lookup.split("__")
-        for hop in hops:
-            obj = getattr(obj, hop)
-            if obj is None:
-                return None
-        return getattr(obj, f"{last}_id")
+        return location_id_of(obj)
 
     def can_change(self, request, obj) -> bool:
         org_id = self.object_org_id(obj)
@@ -878,7 +890,7 @@ class ReadOnlyOrgAdmin(OrgScopedAdmin):
     Appointments and blockouts are written by the front desk through the API, whose
     services check conflicts, take the chair locks and record history; an admin form
     would bypass all of that. Practice administrators look them up here, scoped to their
-    orgs and (set ``location_lookup``) to the locations their membership opens, as in the
+    orgs and (set ``scoped_by_location``) to the locations their membership opens, as in the
     API; nobody, superusers included, adds, changes or deletes.
     """
 
