@@ -711,7 +711,7 @@ def test_an_edit_that_loses_a_version_race_is_reported_not_a_500(db, client):
         "operatories-TOTAL_FORMS": "0",
         "operatories-INITIAL_FORMS": "0",
     }
-    with mock.patch("scheduling.admin_base.versioned_update", racing_update):
+    with mock.patch("scheduling.admin_base.admins.versioned_update", racing_update):
         response = client.post(url, form, follow=True)
     assert response.status_code == 200
     assert "Nothing was saved" in response.content.decode()
