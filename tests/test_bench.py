@@ -74,9 +74,11 @@ def test_targets_pass_and_fail():
     create = Target(3, max_queries=10)
     assert Row("create", 0.02, floor=0.01, target=create, queries=[10]).result == "PASS"
     assert Row("create", 0.02, floor=0.01, target=create, queries=[9, 11]).result == "FAIL"
-    rate = Target(0.25, at_least=True)
+    rate = Target(0.25, at_least=True, text="≥ 25%")
     assert Row("detail", 250, floor=1000, target=rate).result == "PASS"
     assert Row("detail", 249, floor=1000, target=rate).result == "FAIL"
     assert Row("bulk", 1.2, target=Target(1.0)).result == "FAIL"
     assert "| 3.00× | ≤ 3× | PASS |" in "\n".join(latency_table([detail]))
-    assert "| 0.25× |" in "\n".join(throughput_table([Row("d", 250, floor=1000, target=rate)]))
+    assert "| 25% | ≥ 25% | PASS |" in "\n".join(
+        throughput_table([Row("d", 250, floor=1000, target=rate)])
+    )

@@ -55,6 +55,8 @@ def ms(seconds: float | None) -> str:
     if seconds is None:
         return ""
     milliseconds = seconds * 1000
+    if seconds >= 100:
+        return f"{seconds:,.0f} s"
     if milliseconds >= 10_000:
         return f"{seconds:.1f} s"
     return f"{milliseconds:.1f} ms" if milliseconds < 100 else f"{milliseconds:.0f} ms"
@@ -71,8 +73,22 @@ def query_range(queries: list[int] | None) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
+def latency_queries(row: Row) -> str:
+    text = query_range(row.queries)
+    return f"{text} ({row.note})" if row.note and text else text or row.note
+
+
 def ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}×"
+    if value is None:
+        return ""
+    return f"{value:.2f}×" if value >= 0.1 else f"{value:.2g}×"
+
+
+def share(value: float | None) -> str:
+    """A throughput ratio as a share of the floor's."""
+    if value is None:
+        return ""
+    return f"{value:.0%}" if value >= 0.1 else f"{value * 100:.2g}%"
 
 
 def latency_table(rows: list[Row]) -> list[str]:
@@ -85,19 +101,19 @@ def latency_table(rows: list[Row]) -> list[str]:
         lines.append(
             f"| {row.label} | {ms(row.value)} | {ms(row.p90)} | {floor} | {ratio(row.ratio)} "
             f"| {row.target.text if row.target else ''} | {row.result} "
-            f"| {query_range(row.queries)} |"
+            f"| {latency_queries(row)} |"
         )
     return lines
 
 
 def throughput_table(rows: list[Row]) -> list[str]:
     lines = [
-        "| request | throughput | floor | × floor | target | result |",
+        "| request | throughput | floor | of the floor | target | result |",
         "|---|---:|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row.label} | {rate(row.value)} | {rate(row.floor)} | {ratio(row.ratio)} "
+            f"| {row.label} | {rate(row.value)} | {rate(row.floor)} | {share(row.ratio)} "
             f"| {row.target.text if row.target else ''} | {row.result} |"
         )
     return lines
