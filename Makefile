@@ -42,8 +42,12 @@ run: seed
 test: install
 	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_chairside_$$$$} $(PY) -m pytest $(PYTEST_ARGS)
 
-# Not part of `make test`: 100,000 appointments in the org "Bench Dental" of the configured
-# database, then median time and query count per request. BENCH_ARGS=--reset reloads.
+# Not part of `make test` (minutes): 100,000 appointments in the org "Bench Dental" of the
+# configured database, then the API under gunicorn (DEBUG=false, a bearer token) timed over
+# HTTP beside a bare WSGI app and a direct read of the row, each figure as a ratio to its
+# floor with the issue-10 targets. The gunicorns are stopped however the run ends.
+# BENCH_ARGS: --reset reloads; --appointments N, --repeat N, --duration S, --connections C,
+# --bulk-rows N, --bulk-repeat N, --import-rows N (10000; 0 skips the import).
 bench: migrate
 	$(PY) manage.py bench_appointments $(BENCH_ARGS)
 
