@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from scheduling.access import Access
 from scheduling.models import ApiToken
 
 # last_used_at is for people auditing tokens; minute precision spares a write per call.
@@ -25,11 +27,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.") from exc
         prefix = ApiToken.parse_prefix(clear)
-        token = (
-            ApiToken.objects.active().select_related("user").filter(prefix=prefix).first()
-            if prefix
-            else None
-        )
+        tokens = ApiToken.objects.active().select_related("user").filter(prefix=prefix)
+        org_uuid = (getattr(request, "parser_context", None) or {}).get("kwargs", {}).get("org_id")
+        if org_uuid is not None:
+            # The caller's membership of the org in the path, read in the same query.
+            tokens = tokens.annotate(
+                membership=Access.membership_subquery(OuterRef("user_id"), org_uuid)
+            )
+        token = tokens.first() if prefix else None
         if token is None or not token.matches(clear) or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()

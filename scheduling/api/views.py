@@ -26,7 +26,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from scheduling.access import Access
+from scheduling.access import NOT_READ, Access
 from scheduling.api.access import RolePermission
 from scheduling.api.exceptions import RequestValidationError, error_items
 from scheduling.exceptions import NotFound
@@ -53,7 +53,8 @@ class OrgScopedMixin:
         self.perform_authentication(request)
         if request.user is None:
             raise exceptions.NotAuthenticated()
-        self.access = Access.member(request.user, kwargs["org_id"])
+        prefetched = getattr(request.auth, "membership", NOT_READ)  # read with the token
+        self.access = Access.member(request.user, kwargs["org_id"], prefetched=prefetched)
         request.access = self.access
         request.org = self.access.org
         super().initial(request, *args, **kwargs)

@@ -8,7 +8,15 @@ from django.apps import apps
 from scheduling.access import Access
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField, resolve_many
 from scheduling.exceptions import Forbidden, NotFound
-from scheduling.models import Location, LocationScope, Operatory, OrgOwnedModel, Role
+from scheduling.models import (
+    ApiToken,
+    Location,
+    LocationScope,
+    Membership,
+    Operatory,
+    OrgOwnedModel,
+    Role,
+)
 from scheduling.models.base import OrgQuerySet, declared_scope, location_id_of
 from tests.endpoints import api_operations
 from tests.factories import (
@@ -17,6 +25,7 @@ from tests.factories import (
     MembershipFactory,
     OperatoryFactory,
     UserFactory,
+    issue_token,
 )
 
 ORG_OWNED = [
@@ -132,3 +141,23 @@ def test_naming_a_row_at_a_forbidden_location_is_refused(org):
     membership = MembershipFactory(org=org, user=UserFactory(), role=Role.STAFF, locations=[here])
     with pytest.raises(Forbidden):
         resolve_many(Access(org, membership), Operatory.objects.all(), [chair.uuid])
+
+
+@pytest.mark.django_db
+def test_the_membership_read_with_the_token_is_the_same_access(org, location, second_location):
+    user = UserFactory()
+    MembershipFactory(org=org, user=user, role=Role.STAFF, locations=[location])
+    issue_token(user)
+    row = (
+        ApiToken.objects.filter(user=user)
+        .annotate(membership=Access.membership_subquery(user.pk, org.uuid))
+        .get()
+    )
+    prefetched = Access.member(user, org.uuid, prefetched=row.membership)
+    queried = Access.member(user, org.uuid)
+    assert prefetched.org == queried.org == org and prefetched.org.name == org.name
+    assert prefetched.role == queried.role == Role.STAFF
+    assert prefetched.location_ids == queried.location_ids == frozenset({location.pk})
+    assert prefetched.membership.pk == Membership.objects.get(user=user).pk
+    with pytest.raises(NotFound):
+        Access.member(user, org.uuid, prefetched=None)
