@@ -45,14 +45,14 @@ WINDOW = 0.05  # seconds between the overlap check and the write
 
 @pytest.fixture
 def wide_window(monkeypatch):
-    original = conflicts.overlapping_appointments
+    original = conflicts.live_appointments_around
 
-    def slow(slot):
-        found = original(slot)
+    def slow(org_id, slots):
+        found = original(org_id, slots)
         time.sleep(WINDOW)
         return found
 
-    monkeypatch.setattr(conflicts, "overlapping_appointments", slow)
+    monkeypatch.setattr(conflicts, "live_appointments_around", slow)
 
 
 @pytest.fixture
