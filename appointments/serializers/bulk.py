@@ -13,30 +13,99 @@ from typing import Any
 
 from rest_framework import serializers
 
+from appointments.serializers.appointment_types import ProcedureCodeListField
 from appointments.serializers.appointments import AppointmentCreateSerializer
 from appointments.services.bulk import BulkResult, ImportRow
 from scheduling.access import Access
 from scheduling.api.exceptions import describe_error
-from scheduling.api.relations import ResolutionCache
+from scheduling.api.relations import (
+    OrgRelatedField,
+    OrgRelatedListField,
+    ResolutionCache,
+    preresolve,
+)
 from scheduling.exceptions import DomainError
+from scheduling.models import ProcedureCode
+
+
+class BatchProcedureCodeListField(ProcedureCodeListField):
+    """``procedure_codes`` checked against the codes the batch names, read once
+    (``known_procedure_codes`` in the context); a row naming an unknown code is refused by
+    the create body's own field, with its message."""
+
+    def to_internal_value(self, data):
+        known = self.context.get("known_procedure_codes")
+        if known is not None:
+            values = serializers.ListField.to_internal_value(self, data)
+            codes = list(dict.fromkeys(code.strip().upper() for code in values))
+            if known.issuperset(codes):
+                return codes
+        return super().to_internal_value(data)
+
+
+class BulkRowSerializer(AppointmentCreateSerializer):
+    """A bulk row: the create body, with the batch's procedure codes read once."""
+
+    procedure_codes = BatchProcedureCodeListField(required=False, allow_null=True)
+
+
+def _named(rows: list, fields: dict) -> Iterator[tuple]:
+    """``(queryset, raw ids)`` for each related-id field, over every row of the batch."""
+    for name, field in fields.items():
+        if isinstance(field, OrgRelatedField):
+            yield field.queryset, [row.get(name) for row in rows]
+        elif isinstance(field, OrgRelatedListField):
+            values = (row.get(name) for row in rows)
+            yield field.queryset, [v for value in values if isinstance(value, list) for v in value]
+
+
+def _known_codes(rows: list, access: Access) -> set[str]:
+    named = {
+        code.strip().upper()
+        for row in rows
+        if isinstance(row.get("procedure_codes"), list)
+        for code in row["procedure_codes"]
+        if isinstance(code, str)
+    }
+    if not named:
+        return set()
+    return set(
+        ProcedureCode.objects.filter(org=access.org, code__in=named).values_list("code", flat=True)
+    )
 
 
 def validated_rows(rows: Iterable[Any], *, access: Access) -> Iterator[ImportRow]:
-    """Each row as the create body's serializer sees it (ids of one batch resolved once)."""
-    context = {"access": access, "resolution_cache": ResolutionCache()}
+    """Each row as the create body's serializer sees it.
+
+    The batch costs a constant number of queries, not some per row: every id the rows
+    name is resolved up front, one query per kind (``preresolve``), and so are their
+    procedure codes; then one serializer validates row after row from what was read
+    (``run_validation``), each row failing alone with its own errors (a 404 naming each
+    unknown id, a 403 for a forbidden location).
+    """
+    rows = list(rows)
+    objects = [row for row in rows if isinstance(row, dict)]
+    cache = ResolutionCache()
+    serializer = BulkRowSerializer(
+        context={
+            "access": access,
+            "resolution_cache": cache,
+            "known_procedure_codes": _known_codes(objects, access),
+        }
+    )
+    preresolve(access, cache, _named(objects, serializer.fields))
     for index, row in enumerate(rows):
         external_id = str(row.get("external_id") or "") if isinstance(row, dict) else ""
-        serializer = AppointmentCreateSerializer(data=row, context=context)
         try:
-            valid = serializer.is_valid()
+            data = serializer.run_validation(row)
+        except serializers.ValidationError as error:
+            yield ImportRow(
+                index, error=serializers.ValidationError(error.detail), external_id=external_id
+            )
         except DomainError as error:  # a forbidden location named in the row: 403
             yield ImportRow(index, error=error, external_id=external_id)
-            continue
-        if valid:
-            yield ImportRow(index, dict(serializer.validated_data), external_id=external_id)
         else:
-            error = serializers.ValidationError(serializer.errors)
-            yield ImportRow(index, error=error, external_id=external_id)
+            yield ImportRow(index, dict(data), external_id=external_id)
 
 
 def describe_results(result: BulkResult, loc_prefix: tuple = ("body", "rows")) -> dict:

@@ -74,7 +74,7 @@ def actor_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def record(
+def entry(
     appointment: Appointment,
     action: HistoryAction,
     *,
@@ -82,7 +82,8 @@ def record(
     changes: dict[str, dict[str, Any]] | None = None,
     note: str = "",
 ) -> AppointmentHistory:
-    return AppointmentHistory.objects.create(
+    """The history entry of a write to ``appointment``, unsaved (a batch saves many at once)."""
+    return AppointmentHistory(
         org_id=appointment.org_id,
         appointment=appointment if appointment.pk else None,
         appointment_uuid=appointment.uuid,
@@ -93,3 +94,16 @@ def record(
         actor_name=actor_name(actor),
         version=appointment.version,
     )
+
+
+def record(
+    appointment: Appointment,
+    action: HistoryAction,
+    *,
+    actor,
+    changes: dict[str, dict[str, Any]] | None = None,
+    note: str = "",
+) -> AppointmentHistory:
+    written = entry(appointment, action, actor=actor, changes=changes, note=note)
+    written.save(force_insert=True)
+    return written
