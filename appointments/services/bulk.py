@@ -236,7 +236,15 @@ class _Batch:
         if not wanted:
             return {}
         found = Appointment.objects.select_related(
-            "location", "operatory", "appointment_type", "patient"
+            # Everything an update reads (its history snapshot names each by id).
+            "location",
+            "operatory",
+            "appointment_type",
+            "patient",
+            "confirmation_status",
+            "flow_status",
+            "cancel_reason",
+            "broken_reason",
         ).filter(org=self.access.org, external_id__in=wanted)
         return {appointment.external_id: appointment for appointment in found}
 
