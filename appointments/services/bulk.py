@@ -37,10 +37,11 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from appointments.models import (
     LIVE_STATUSES,
@@ -246,6 +247,9 @@ class _Batch:
             "cancel_reason",
             "broken_reason",
         ).filter(org=self.access.org, external_id__in=wanted)
+        # Spelled out so that the unique index on external_id (partial: not "") serves a
+        # long list of ids too; PostgreSQL proves it from the list only up to 100 values.
+        found = found.exclude(external_id="")
         return {appointment.external_id: appointment for appointment in found}
 
     def _chairs(self, rows: list[dict]) -> set[tuple[int, int]]:
@@ -300,7 +304,8 @@ class _Batch:
 
     def _insert(self, rows: list[_NewRow]) -> None:
         appointments = [row.appointment for row in rows]
-        Appointment.objects.bulk_create(appointments)
+        for appointment, pk in zip(appointments, _next_ids(Appointment, len(rows)), strict=True):
+            appointment.pk = pk  # before the rows that point at it are built
         codes = procedure_codes_by_code(
             self.access.org.pk,
             {
@@ -309,25 +314,33 @@ class _Batch:
                 for code in wanted_procedure_codes(row.appointment, row.procedure_codes)
             },
         )
-        AppointmentProvider.objects.bulk_create(
-            link for row in rows for link in provider_links(row.appointment, row.providers)
+        _copy(Appointment, appointments, with_pk=True)
+        _copy(
+            AppointmentProvider,
+            [link for row in rows for link in provider_links(row.appointment, row.providers)],
         )
-        AppointmentTag.objects.bulk_create(
-            link for row in rows for link in tag_links(row.appointment, row.tags)
+        _copy(
+            AppointmentTag, [link for row in rows for link in tag_links(row.appointment, row.tags)]
         )
-        AppointmentProcedure.objects.bulk_create(
-            procedure
-            for row in rows
-            for procedure in initial_procedures(row.appointment, row.procedure_codes, codes)
+        _copy(
+            AppointmentProcedure,
+            [
+                procedure
+                for row in rows
+                for procedure in initial_procedures(row.appointment, row.procedure_codes, codes)
+            ],
         )
-        AppointmentHistory.objects.bulk_create(
-            history.entry(
-                row.appointment,
-                HistoryAction.IMPORTED,
-                actor=self.actor,
-                changes=creation_changes(row.appointment, row.providers, row.tags),
-            )
-            for row in rows
+        _copy(
+            AppointmentHistory,
+            [
+                history.entry(
+                    row.appointment,
+                    HistoryAction.IMPORTED,
+                    actor=self.actor,
+                    changes=creation_changes(row.appointment, row.providers, row.tags),
+                )
+                for row in rows
+            ],
         )
 
     def _create_one(self, row: _NewRow) -> None:
@@ -374,6 +387,54 @@ class _Batch:
             return
         result.status = SKIPPED if appointment.version == version else UPDATED
         result.id = appointment.uuid
+
+
+# --- writing many rows -------------------------------------------------------------------
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys from the table's sequence (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy(model: type[models.Model], objs: list[models.Model], *, with_pk: bool = False) -> None:
+    """INSERT ``objs`` with one ``COPY`` (primary keys from the sequence unless ``with_pk``).
+
+    Several times faster than ``bulk_create`` for a batch: psycopg formats the rows in C,
+    where ``bulk_create`` compiles and quotes every value in Python. Values are the
+    instances' own (``auto_now`` timestamps set as ``save`` would set them, JSON adapted by
+    its field); the statement shows in Django's query log like any other, and a database
+    error is Django's (``IntegrityError`` …), as from ``bulk_create``.
+    """
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+
+    def value(f: models.Field, obj: models.Model):
+        raw = getattr(obj, f.attname)
+        if isinstance(f, models.JSONField):
+            return f.get_db_prep_save(raw, connection)
+        return raw.value if isinstance(raw, Enum) else raw
+
+    with connection.cursor() as cursor:
+        logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else contextlib.nullcontext()
+        with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for obj in objs:
+                for f in stamped:
+                    f.pre_save(obj, add=True)
+                copy.write_row([value(f, obj) for f in fields])
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def appointments_import(

@@ -37,7 +37,7 @@ from scheduling.models import Location, Operatory, Organization, Patient, Provid
 
 #: Rows per batch (one transaction, its chairs locked until it commits); measured: see
 #: the README ("Bulk import of appointments").
-CHUNK_ROWS = 500
+CHUNK_ROWS = 2000
 
 #: A cell listing several ids (provider_uuids, tag_uuids): spaces, semicolons or commas.
 LIST_SEPARATORS = re.compile(r"[\s;,]+")
