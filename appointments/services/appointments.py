@@ -76,12 +76,13 @@ def wanted_procedure_codes(appointment: Appointment, extra_codes: Iterable[str])
     return wanted
 
 
-def initial_procedures(
+def initial_procedure_rows(
     appointment: Appointment,
     extra_codes: Iterable[str],
     codes: Mapping[str, ProcedureCode] | None = None,
-) -> list[AppointmentProcedure]:
-    """The procedures a new appointment starts with (``wanted_procedure_codes``), unsaved.
+) -> list[dict]:
+    """The procedures a new (saved) appointment starts with (``wanted_procedure_codes``),
+    as the field values of their rows.
 
     ``codes``: the org's codes already read (a batch's); else they are read here.
     """
@@ -90,42 +91,42 @@ def initial_procedures(
         return []
     if codes is None:
         codes = procedure_codes_by_code(appointment.org_id, wanted)
+    # An appointment created complete (an import of history) did its procedures.
     done = appointment.status == S.COMPLETE
+    completed_at = timezone.now() if done else None
     return [
-        AppointmentProcedure(
-            org_id=appointment.org_id,
-            appointment=appointment,
-            procedure_code=codes[code],
-            fee=codes[code].default_fee,
-            item_order=order,
-            # An appointment created complete (an import of history) did its procedures.
-            status=ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
-            completed_at=timezone.now() if done else None,
-        )
+        {
+            "org_id": appointment.org_id,
+            "appointment_id": appointment.pk,
+            "procedure_code_id": codes[code].pk,
+            "fee": codes[code].default_fee,
+            "item_order": order,
+            "status": ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
+            "completed_at": completed_at,
+        }
         for order, code in enumerate(wanted)
         if code in codes
     ]
 
 
-def provider_links(
-    appointment: Appointment, providers: Iterable[Provider]
-) -> list[AppointmentProvider]:
-    """The appointment's providers in order (unsaved links)."""
+def provider_link_rows(appointment: Appointment, providers: Iterable[Provider]) -> list[dict]:
+    """The (saved) appointment's providers in order, as the field values of their links."""
     return [
-        AppointmentProvider(
-            org_id=appointment.org_id,
-            appointment=appointment,
-            provider=provider,
-            role=ProviderRole.HYGIENIST if provider.is_hygienist else ProviderRole.PRIMARY,
-            item_order=order,
-        )
+        {
+            "org_id": appointment.org_id,
+            "appointment_id": appointment.pk,
+            "provider_id": provider.pk,
+            "role": ProviderRole.HYGIENIST if provider.is_hygienist else ProviderRole.PRIMARY,
+            "item_order": order,
+        }
         for order, provider in enumerate(providers)
     ]
 
 
-def tag_links(appointment: Appointment, tags: Iterable[Definition]) -> list[AppointmentTag]:
+def tag_rows(appointment: Appointment, tags: Iterable[Definition]) -> list[dict]:
+    """The (saved) appointment's tags, as the field values of their rows."""
     return [
-        AppointmentTag(org_id=appointment.org_id, appointment=appointment, definition=tag)
+        {"org_id": appointment.org_id, "appointment_id": appointment.pk, "definition_id": tag.pk}
         for tag in tags
     ]
 
@@ -133,7 +134,7 @@ def tag_links(appointment: Appointment, tags: Iterable[Definition]) -> list[Appo
 def _set_tags(appointment: Appointment, tags: Iterable[Definition], *, replace=True) -> None:
     if replace:
         AppointmentTag.objects.filter(org_id=appointment.org_id, appointment=appointment).delete()
-    AppointmentTag.objects.bulk_create(tag_links(appointment, tags))
+    AppointmentTag.objects.bulk_create(AppointmentTag(**row) for row in tag_rows(appointment, tags))
 
 
 UNIQUE_EXTERNAL_ID = {
@@ -211,9 +212,12 @@ def appointment_create(
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         hold_slot(appointment, allow_overlap=allow_overlap)
         appointment.save()
-        AppointmentProvider.objects.bulk_create(provider_links(appointment, providers))
-        AppointmentTag.objects.bulk_create(tag_links(appointment, tags))
-        AppointmentProcedure.objects.bulk_create(initial_procedures(appointment, procedure_codes))
+        for model, rows in (
+            (AppointmentProvider, provider_link_rows(appointment, providers)),
+            (AppointmentTag, tag_rows(appointment, tags)),
+            (AppointmentProcedure, initial_procedure_rows(appointment, procedure_codes)),
+        ):
+            model.objects.bulk_create(model(**row) for row in rows)
         history.record(
             appointment, action, actor=actor, changes=creation_changes(appointment, providers, tags)
         )

@@ -74,26 +74,27 @@ def actor_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def entry(
+def entry_values(
     appointment: Appointment,
     action: HistoryAction,
     *,
     actor,
     changes: dict[str, dict[str, Any]] | None = None,
     note: str = "",
-) -> AppointmentHistory:
-    """The history entry of a write to ``appointment``, unsaved (a batch saves many at once)."""
-    return AppointmentHistory(
-        org_id=appointment.org_id,
-        appointment=appointment if appointment.pk else None,
-        appointment_uuid=appointment.uuid,
-        action=action,
-        changes=changes or {},
-        note=note or "",
-        actor=actor,
-        actor_name=actor_name(actor),
-        version=appointment.version,
-    )
+) -> dict[str, Any]:
+    """The field values of the history entry of a write to ``appointment`` (a batch writes
+    many entries at once from these)."""
+    return {
+        "org_id": appointment.org_id,
+        "appointment_id": appointment.pk,
+        "appointment_uuid": appointment.uuid,
+        "action": action,
+        "changes": changes or {},
+        "note": note or "",
+        "actor_id": getattr(actor, "pk", None),
+        "actor_name": actor_name(actor),
+        "version": appointment.version,
+    }
 
 
 def record(
@@ -104,6 +105,6 @@ def record(
     changes: dict[str, dict[str, Any]] | None = None,
     note: str = "",
 ) -> AppointmentHistory:
-    written = entry(appointment, action, actor=actor, changes=changes, note=note)
-    written.save(force_insert=True)
-    return written
+    return AppointmentHistory.objects.create(
+        **entry_values(appointment, action, actor=actor, changes=changes, note=note)
+    )
