@@ -66,12 +66,11 @@ def preresolve(
     wanted: dict[str, tuple[QuerySet, set[UUID]]] = {}
     for queryset, values in named:
         ids = wanted.setdefault(cache.sql(queryset), (queryset, set()))[1]
-        for value in values:
-            if isinstance(value, str):
-                try:
-                    ids.add(UUID(value))
-                except ValueError:
-                    continue
+        for value in {v for v in values if isinstance(v, str)}:  # rows repeat ids a lot
+            try:
+                ids.add(UUID(value))
+            except ValueError:
+                continue
     for sql, (queryset, ids) in wanted.items():
         ids = {v for v in ids if (sql, v) not in cache and (sql, v) not in cache.missing}
         if not ids:
@@ -101,9 +100,13 @@ def resolve_many(
     found = {}
     unknown = wanted
     if cache is not None:
-        keys = {v: cache.key(queryset, v) for v in wanted}
-        found = {v: cache[key] for v, key in keys.items() if key in cache}
-        unknown = [v for v in wanted if v not in found and keys[v] not in cache.missing]
+        sql, unknown = cache.sql(queryset), []
+        for value in wanted:
+            obj = cache.get((sql, value))
+            if obj is not None:
+                found[value] = obj
+            elif (sql, value) not in cache.missing:
+                unknown.append(value)
     if unknown:
         for obj in queryset.restrict(access, named=True).filter(uuid__in=unknown):
             found[obj.uuid] = obj
