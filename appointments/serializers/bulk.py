@@ -9,6 +9,7 @@ tells every failure the way the exception handler tells a failed request
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 from rest_framework import serializers
@@ -63,17 +64,22 @@ class BulkRowSerializer(AppointmentCreateSerializer):
         finally:
             self._row = None
 
+    @cached_property
+    def _fields_to_visit(self) -> tuple[list, list]:
+        """The writable fields: (those visited whatever a row gives, the others)."""
+        always, optional = [], []
+        for field in super()._writable_fields:
+            speaks = field.required or field.default is not empty
+            (always if speaks else optional).append(field)
+        return always, optional
+
     @property
     def _writable_fields(self):
+        always, optional = self._fields_to_visit
         row = self._row
-        for field in super()._writable_fields:
-            if (
-                row is None
-                or field.field_name in row
-                or field.required
-                or field.default is not empty
-            ):
-                yield field
+        if row is None:
+            return [*always, *optional]
+        return [*always, *(field for field in optional if field.field_name in row)]
 
 
 def _named(rows: list, fields: dict) -> Iterator[tuple]:
