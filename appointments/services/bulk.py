@@ -476,9 +476,10 @@ def appointments_import(
         result.results = _Batch(access, actor).run(list(rows))
         if dry_run:
             transaction.set_rollback(True)
+            rehearsed = {r.id for r in result.results if r.status == CREATED}
             for row_result in result.results:  # would be created or updated
-                if row_result.status == CREATED:
-                    row_result.status, row_result.id = VALIDATED, None
-                elif row_result.status == UPDATED:
+                if row_result.status in (CREATED, UPDATED):
                     row_result.status = VALIDATED
+                if row_result.id in rehearsed:  # exists in the rolled-back batch only
+                    row_result.id = None
     return result
