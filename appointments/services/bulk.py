@@ -296,8 +296,7 @@ class _Batch:
             with transaction.atomic():
                 self._insert(accepted)
         except DatabaseError as exc:  # a race the reads could not see: row by row instead
-            logger.warning("bulk batch refused by the database; writing its rows one by one")
-            logger.debug("bulk batch failure", exc_info=exc)
+            logger.warning("bulk batch refused; writing its rows one by one", exc_info=exc)
             for row in built:
                 row.result.error = None
                 self._create_one(row)
