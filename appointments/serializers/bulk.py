@@ -45,6 +45,39 @@ class BatchProcedureCodeListField(ProcedureCodeListField):
         return super().to_internal_value(data)
 
 
+#: Fields whose verdict on a value is the same for every row of a batch: dates, times and
+#: choices, and ids (resolved once per batch, and checked against one caller's access).
+SAME_VERDICT_IN_A_BATCH = (
+    serializers.DateField,
+    serializers.TimeField,
+    serializers.ChoiceField,
+    serializers.BooleanField,
+    OrgRelatedField,
+    OrgRelatedListField,
+)
+
+
+def _remembered(run_validation):
+    """``run_validation`` that answers a value it has accepted before from memory (the rows
+    of a batch repeat their location, chair, type, date and times). A value it refused is
+    judged again, so each row still gets its own error."""
+    accepted: dict = {}
+
+    def run(data):
+        if data is empty:
+            return run_validation(data)
+        key = tuple(data) if isinstance(data, list) else data
+        try:
+            value = accepted.get(key, empty)
+        except TypeError:  # not hashable: nothing to remember it by
+            return run_validation(data)
+        if value is empty:
+            value = accepted[key] = run_validation(data)
+        return list(value) if isinstance(value, list) else value
+
+    return run
+
+
 class BulkRowSerializer(AppointmentCreateSerializer):
     """A bulk row: the create body, with the batch's procedure codes read once.
 
@@ -69,9 +102,15 @@ class BulkRowSerializer(AppointmentCreateSerializer):
         """The writable fields: (those visited whatever a row gives, the others)."""
         always, optional = [], []
         for field in super()._writable_fields:
+            if isinstance(field, SAME_VERDICT_IN_A_BATCH):
+                field.run_validation = _remembered(field.run_validation)
             speaks = field.required or field.default is not empty
             (always if speaks else optional).append(field)
         return always, optional
+
+    def run_validators(self, value):
+        if self.validators:  # none declared: DRF would still assemble the row for them
+            super().run_validators(value)
 
     @property
     def _writable_fields(self):

@@ -143,6 +143,45 @@ class TestRowsOfOneBatch:
         assert statuses(results) == ["created"] * 4
 
 
+class TestRepeatedValues:
+    def test_rows_repeating_a_value_each_get_their_own_verdict(
+        self, staff_client, limited_client, row, second_location, ny_chair
+    ):
+        unknown = "00000000-0000-0000-0000-000000000000"
+        rows = [
+            row("08:00", "08:30"),
+            row(start_time="9am"),
+            row("09:00", "09:30"),
+            row(start_time="9am"),
+            row("10:00", "10:30", operatory_uuid=unknown),
+            row("11:00", "11:30", operatory_uuid=unknown),
+            row("12:00", "12:30"),
+        ]
+        results = bulk(staff_client, rows)
+        assert statuses(results) == [
+            "created",
+            "failed",
+            "created",
+            "failed",
+            "failed",
+            "failed",
+            "created",
+        ]
+        for index, field, kind in (
+            (1, "start_time", "invalid"),
+            (3, "start_time", "invalid"),
+            (4, "operatory_uuid", "not_found"),
+            (5, "operatory_uuid", "not_found"),
+        ):
+            (error,) = results[index]["errors"]
+            assert (error["loc"], error["type"]) == (["body", "rows", index, field], kind)
+        ny = {"location_uuid": str(second_location.uuid), "operatory_uuid": str(ny_chair.uuid)}
+        forbidden = bulk(
+            limited_client, [row(**ny), row("13:00", "13:30"), row("14:00", "14:30", **ny)]
+        )
+        assert [r["code"] for r in forbidden] == ["PERMISSION_DENIED", None, "PERMISSION_DENIED"]
+
+
 class TestBlockouts:
     @pytest.fixture
     def lunch(self, org, location, chair):
