@@ -81,10 +81,11 @@ def _remembered(run_validation):
 class BulkRowSerializer(AppointmentCreateSerializer):
     """A bulk row: the create body, with the batch's procedure codes read once.
 
-    One instance validates row after row (``run_validation``). It visits only the fields
-    a row gives and those that say something when it does not (required ones, and those
-    with a default): a row leaves most optional fields out, and DRF would skip each of
-    them anyway, at a cost a batch pays thousands of times.
+    One instance validates row after row (``run_validation``), at a cost a batch pays
+    thousands of times, so it does no work whose outcome is known: it visits only the
+    fields a row gives and those that say something when it does not (required ones, and
+    those with a default), since DRF would skip each of the others; and its fields in
+    ``SAME_VERDICT_IN_A_BATCH`` remember the values they accepted (``_remembered``).
     """
 
     procedure_codes = BatchProcedureCodeListField(required=False, allow_null=True)
