@@ -9,7 +9,7 @@ status machine is in ``lifecycle``, procedures and providers in ``details``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -61,56 +61,80 @@ S = AppointmentStatus
 # --- create --------------------------------------------------------------------------
 
 
-def _initial_procedures(
-    appointment: Appointment, extra_codes: Iterable[str]
-) -> list[AppointmentProcedure]:
-    """The type's procedures, then ``extra_codes`` not among them (an import's own list)."""
-    appointment_type = appointment.appointment_type
-    wanted = list(getattr(appointment_type, "procedure_codes_to_add", None) or [])
+def procedure_codes_by_code(org_id: int, codes: Iterable[str]) -> dict[str, ProcedureCode]:
+    """The org's procedure codes among ``codes``, by code (one query)."""
+    codes = set(codes)
+    if not codes:
+        return {}
+    return {code.code: code for code in ProcedureCode.objects.filter(org=org_id, code__in=codes)}
+
+
+def wanted_procedure_codes(appointment: Appointment, extra_codes: Iterable[str]) -> list[str]:
+    """The type's procedure codes, then ``extra_codes`` not among them (an import's own)."""
+    wanted = list(getattr(appointment.appointment_type, "procedure_codes_to_add", None) or [])
     wanted += [code for code in extra_codes if code not in wanted]
+    return wanted
+
+
+def initial_procedure_rows(
+    appointment: Appointment,
+    extra_codes: Iterable[str],
+    codes: Mapping[str, ProcedureCode] | None = None,
+) -> list[dict]:
+    """The procedures a new (saved) appointment starts with (``wanted_procedure_codes``),
+    as the field values of their rows.
+
+    ``codes``: the org's codes already read (a batch's); else they are read here.
+    """
+    wanted = wanted_procedure_codes(appointment, extra_codes)
     if not wanted:
         return []
+    if codes is None:
+        codes = procedure_codes_by_code(appointment.org_id, wanted)
+    # An appointment created complete (an import of history) did its procedures.
     done = appointment.status == S.COMPLETE
-    codes = {
-        code.code: code
-        for code in ProcedureCode.objects.filter(org=appointment.org_id, code__in=wanted)
-    }
+    completed_at = timezone.now() if done else None
     return [
-        AppointmentProcedure(
-            org_id=appointment.org_id,
-            appointment=appointment,
-            procedure_code=codes[code],
-            fee=codes[code].default_fee,
-            item_order=order,
-            # An appointment created complete (an import of history) did its procedures.
-            status=ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
-            completed_at=timezone.now() if done else None,
-        )
+        {
+            "org_id": appointment.org_id,
+            "appointment_id": appointment.pk,
+            "procedure_code_id": codes[code].pk,
+            "fee": codes[code].default_fee,
+            "item_order": order,
+            "status": ProcedureStatus.COMPLETE if done else ProcedureStatus.PLANNED,
+            "completed_at": completed_at,
+        }
         for order, code in enumerate(wanted)
         if code in codes
     ]
 
 
-def _link_providers(appointment: Appointment, providers: Iterable[Provider]) -> None:
-    AppointmentProvider.objects.bulk_create(
-        AppointmentProvider(
-            org_id=appointment.org_id,
-            appointment=appointment,
-            provider=provider,
-            role=ProviderRole.HYGIENIST if provider.is_hygienist else ProviderRole.PRIMARY,
-            item_order=order,
-        )
+def provider_link_rows(appointment: Appointment, providers: Iterable[Provider]) -> list[dict]:
+    """The (saved) appointment's providers in order, as the field values of their links."""
+    return [
+        {
+            "org_id": appointment.org_id,
+            "appointment_id": appointment.pk,
+            "provider_id": provider.pk,
+            "role": ProviderRole.HYGIENIST if provider.is_hygienist else ProviderRole.PRIMARY,
+            "item_order": order,
+        }
         for order, provider in enumerate(providers)
-    )
+    ]
+
+
+def tag_rows(appointment: Appointment, tags: Iterable[Definition]) -> list[dict]:
+    """The (saved) appointment's tags, as the field values of their rows."""
+    return [
+        {"org_id": appointment.org_id, "appointment_id": appointment.pk, "definition_id": tag.pk}
+        for tag in tags
+    ]
 
 
 def _set_tags(appointment: Appointment, tags: Iterable[Definition], *, replace=True) -> None:
     if replace:
         AppointmentTag.objects.filter(org_id=appointment.org_id, appointment=appointment).delete()
-    AppointmentTag.objects.bulk_create(
-        AppointmentTag(org_id=appointment.org_id, appointment=appointment, definition=tag)
-        for tag in tags
-    )
+    AppointmentTag.objects.bulk_create(AppointmentTag(**row) for row in tag_rows(appointment, tags))
 
 
 UNIQUE_EXTERNAL_ID = {
@@ -121,28 +145,21 @@ UNIQUE_EXTERNAL_ID = {
 }
 
 
-def appointment_create(
+def build_appointment(
     *,
     org: Organization,
-    actor,
     location: Location,
     patient,
     schedule_date: date | None = None,
     start_time: time | None = None,
     end_time: time | None = None,
     ask_to_arrive_time: time | None = None,
-    allow_overlap: bool = False,
-    providers: Iterable[Provider] = (),
-    tags: Iterable[Definition] = (),
-    procedure_codes: Iterable[str] = (),
-    action: HistoryAction = HistoryAction.CREATED,
     **fields,
 ) -> Appointment:
-    """Book an appointment; a live one takes its chair or fails with 409.
-
-    Its procedures are its type's, then ``procedure_codes`` (CDT codes of the org).
-    """
-    providers, tags = list(providers), list(tags)
+    """A new appointment as a booking asks for it, checked on its own (the chair is at the
+    location, the type is active and offered there, the times make sense, a live one has a
+    time and a chair); not saved, and its slot not yet judged. ``appointment_create`` and
+    the bulk import both start here."""
     appointment = Appointment(org=org, location=location, patient=patient, **fields)
     check_operatory_location(location, appointment.operatory)
     check_type(location, appointment.appointment_type)
@@ -160,17 +177,50 @@ def appointment_create(
     appointment.ask_to_arrive_at = ask_to_arrive(location, schedule_date, ask_to_arrive_time)
     check_arrival(appointment)
     check_slot_fields(appointment)
+    return appointment
+
+
+def creation_changes(
+    appointment: Appointment, providers: Sequence[Provider], tags: Sequence[Definition]
+) -> dict:
+    """The history entry's ``changes`` of a new appointment: every tracked field it has,
+    and its providers and tags."""
+    changes = history.diff({}, history.snapshot(appointment))
+    for name, related in (("providers", providers), ("tags", tags)):
+        if related:
+            changes[name] = {"old": None, "new": [str(obj.uuid) for obj in related]}
+    return changes
+
+
+def appointment_create(
+    *,
+    org: Organization,
+    actor,
+    allow_overlap: bool = False,
+    providers: Iterable[Provider] = (),
+    tags: Iterable[Definition] = (),
+    procedure_codes: Iterable[str] = (),
+    action: HistoryAction = HistoryAction.CREATED,
+    **fields,
+) -> Appointment:
+    """Book an appointment; a live one takes its chair or fails with 409.
+
+    Its procedures are its type's, then ``procedure_codes`` (CDT codes of the org).
+    """
+    providers, tags = list(providers), list(tags)
+    appointment = build_appointment(org=org, **fields)
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         hold_slot(appointment, allow_overlap=allow_overlap)
         appointment.save()
-        _link_providers(appointment, providers)
-        _set_tags(appointment, tags, replace=False)
-        AppointmentProcedure.objects.bulk_create(_initial_procedures(appointment, procedure_codes))
-        changes = history.diff({}, history.snapshot(appointment))
-        for name, related in (("providers", providers), ("tags", tags)):
-            if related:
-                changes[name] = {"old": None, "new": [str(obj.uuid) for obj in related]}
-        history.record(appointment, action, actor=actor, changes=changes)
+        for model, rows in (
+            (AppointmentProvider, provider_link_rows(appointment, providers)),
+            (AppointmentTag, tag_rows(appointment, tags)),
+            (AppointmentProcedure, initial_procedure_rows(appointment, procedure_codes)),
+        ):
+            model.objects.bulk_create(model(**row) for row in rows)
+        history.record(
+            appointment, action, actor=actor, changes=creation_changes(appointment, providers, tags)
+        )
     appointment.warnings = provider_overlap_warnings(appointment, [p.pk for p in providers])
     return appointment
 

@@ -1,9 +1,10 @@
 """The conflict engine: may this appointment hold this chair for this interval?
 
 Every write that gives an appointment a slot (create, move, place, a PATCH of time or
-operatory, a bulk row, a transition back into a live status) comes through
-``ensure_slot_free``; ``check-conflicts`` previews with ``find_conflicts``. The rules are
-CONVENTIONS "Scheduling rules":
+operatory, a transition back into a live status) comes through ``ensure_slot_free``; a
+bulk import judges all its rows at once with ``judge_slots``; ``check-conflicts``
+previews with ``find_conflicts``. All three judge with the same code (``judge_slots``).
+The rules are CONVENTIONS "Scheduling rules":
 
 - intervals are half-open ``[start, end)``: back-to-back appointments do not conflict;
 - another live appointment in the operatory is ``APPOINTMENT_OVERLAP`` unless the request
@@ -11,16 +12,24 @@ CONVENTIONS "Scheduling rules":
 - a blockout whose type is no-schedule, on the operatory or location-wide, is
   ``BLOCKED_TIME_CONFLICT`` (``allow_overlap`` does not lift it); other blockouts inform;
 - a provider booked elsewhere at the same time is ``PROVIDER_OVERLAP``: reported, never
-  blocking.
+  blocking;
+- in a batch, each slot is judged after the ones before it: a slot accepted earlier in
+  the batch holds its chair for the later ones, exactly as if they had been booked one
+  after the other.
 
 Race freedom: ``ensure_slot_free`` takes a transaction-level advisory lock on the
 operatory before it reads, so two transactions booking one chair run the check-and-write
 one after the other; the second sees the first's row. The caller's transaction holds the
-lock until it commits.
+lock until it commits. A batch locks all its chairs at once (``lock_chairs``) before it
+reads: every location's blockout lock (shared), then every chair, each in ascending
+order, the same order a single booking follows (its location, then its chair), so
+batches and bookings wait for each other and never deadlock.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Exists, Q
+from django.db.models.expressions import RawSQL
 
 from appointments.models import (
     LIVE_STATUSES,
@@ -35,6 +45,7 @@ from appointments.models import (
     AppointmentProvider,
     AppointmentRule,
 )
+from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
@@ -156,13 +167,27 @@ def lock_slot(slot: Slot) -> None:
     """Serialize bookings of the slot's chair until the current transaction ends, and hold
     off new blockouts at its location meanwhile (their lock, taken shared: bookings of other
     chairs do not wait)."""
+    lock_chairs([(slot.location_id, slot.operatory_id)])
+
+
+def _lock_order(key: int) -> int:
+    return key % 2**31  # the key the lock is taken under (``xact_locks``)
+
+
+def lock_chairs(chairs: Iterable[tuple[int, int]]) -> None:
+    """Lock many chairs, given as ``(location id, operatory id)``, until the transaction
+    ends: every location's blockout lock shared, then every chair's lock, each kind in
+    ascending order, in one statement. A single booking is the case of one chair; since
+    everyone locks locations before chairs and each in the same order, no two writers can
+    wait for each other in a circle. A rehearsal (dry run) locks nothing."""
     if _rehearsal.get():
         return
+    chairs = set(chairs)
+    locations = sorted({location for location, _ in chairs}, key=_lock_order)
+    operatories = sorted({operatory for _, operatory in chairs}, key=_lock_order)
     xact_locks(
-        [
-            Lock(LOCATION_BLOCKOUTS, slot.location_id, shared=True),
-            Lock(OPERATORY_BOOKINGS, slot.operatory_id),
-        ]
+        [Lock(LOCATION_BLOCKOUTS, location, shared=True) for location in locations]
+        + [Lock(OPERATORY_BOOKINGS, operatory) for operatory in operatories]
     )
 
 
@@ -174,43 +199,202 @@ def _overlapping(queryset, start: datetime, end: datetime):
     )
 
 
-def _allowed_type_pairs(slot: Slot, other_type_ids: set[int]) -> set[int]:
-    """Types among ``other_type_ids`` that rules let share a chair with the slot's type.
+@dataclass(frozen=True)
+class Booking:
+    """A slot asked for, judged by ``judge_slots``.
 
-    A rule for the location overrides the org-wide rule of the same pair.
+    ``allow_overlap``: other appointments do not count (blockouts still do).
+    ``appointment``: the appointment that would hold the slot (unsaved in a bulk import);
+    once the slot is accepted it holds the chair for the bookings after it in the batch,
+    and a later booking that collides with it names it.
     """
-    if slot.appointment_type_id is None or not other_type_ids:
-        return set()
-    mine = slot.appointment_type_id
-    rules = AppointmentRule.objects.filter(
-        Q(appointment_type_a=mine, appointment_type_b__in=other_type_ids)
-        | Q(appointment_type_b=mine, appointment_type_a__in=other_type_ids),
-        Q(location__isnull=True) | Q(location=slot.location_id),
-        org=slot.org_id,
-    ).values_list("appointment_type_a", "appointment_type_b", "location", "allow_overlap")
-    verdicts: dict[int, tuple[bool, bool]] = {}  # other type → (location-specific, allow)
-    for type_a, type_b, location_id, allow in rules:
-        other = type_b if type_a == mine else type_a
-        specific = location_id is not None
-        if other not in verdicts or specific:
-            verdicts[other] = (specific, allow)
-    return {other for other, (_, allow) in verdicts.items() if allow}
+
+    slot: Slot
+    allow_overlap: bool = False
+    appointment: Appointment | None = None
 
 
-def overlapping_appointments(slot: Slot) -> list[Appointment]:
-    """Live appointments in the slot's operatory that overlap it and no rule allows."""
-    queryset = _overlapping(
-        Appointment.objects.filter(
-            org=slot.org_id, operatory=slot.operatory_id, status__in=LIVE_STATUSES
-        ),
-        slot.start,
-        slot.end,
-    ).select_related("patient", "operatory", "appointment_type", "location")
-    if slot.exclude_appointment_id is not None:
-        queryset = queryset.exclude(pk=slot.exclude_appointment_id)
-    found = list(queryset.order_by("start_at", "id"))
-    allowed = _allowed_type_pairs(slot, {a.appointment_type_id for a in found} - {None})
-    return [a for a in found if a.appointment_type_id not in allowed]
+#: The slots of a batch as a table (one row per slot) for the overlap queries, which look
+#: up each slot's rows LATERAL: an index range per slot, never a scan of the org's rows
+#: (``OFFSET 0`` keeps PostgreSQL from flattening the lookup into a hash join).
+_SLOT_TABLE = (
+    "unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[], "
+    "%s::timestamptz[]) AS s(location_id, operatory_id, start_at, end_at, earliest)"
+)
+
+
+def _slot_columns(slots: Sequence[Slot]) -> list[list]:
+    return [
+        [slot.location_id for slot in slots],
+        [slot.operatory_id for slot in slots],
+        [slot.start for slot in slots],
+        [slot.end for slot in slots],
+        [earliest_start(slot.start) for slot in slots],
+    ]
+
+
+def live_appointments_around(org_id: int, slots: Sequence[Slot]) -> list[Appointment]:
+    """Live appointments in the slots' chairs that overlap one of the slots.
+
+    One query however many slots: each slot reads the index range of its chair
+    (``appt_org_operatory_start``), so slots spread over years never read the years
+    between them.
+    """
+    if not slots:
+        return []
+    overlapping = RawSQL(
+        f"SELECT o.id FROM {_SLOT_TABLE} CROSS JOIN LATERAL ("
+        f"SELECT a.id FROM {Appointment._meta.db_table} a "
+        "WHERE a.org_id = %s AND a.operatory_id = s.operatory_id AND a.start_at < s.end_at "
+        "AND a.start_at > s.earliest AND a.end_at > s.start_at AND a.status = ANY(%s) "
+        "OFFSET 0) o",
+        [*_slot_columns(slots), org_id, sorted(LIVE_STATUSES)],
+    )
+    return list(
+        Appointment.objects.filter(org=org_id, pk__in=overlapping)
+        .select_related("patient", "operatory", "appointment_type", "location")
+        .order_by()  # judged in the order of their starts (_Timeline)
+    )
+
+
+def blockouts_around(org_id: int, slots: Sequence[Slot]) -> list[Blockout]:
+    """Active blockouts overlapping one of the slots, on its chair or location-wide.
+
+    ``blockouts.selectors.blockouts_overlapping`` for many slots in one query (the same
+    conditions), with ``blockout_type``, ``operatory`` and ``location`` loaded.
+    """
+    if not slots:
+        return []
+    overlapping = RawSQL(
+        f"SELECT o.id FROM {_SLOT_TABLE} CROSS JOIN LATERAL ("
+        f"SELECT b.id FROM {Blockout._meta.db_table} b "
+        "WHERE b.org_id = %s AND b.location_id = s.location_id "
+        "AND (b.operatory_id IS NULL OR b.operatory_id = s.operatory_id) "
+        "AND b.start_at < s.end_at AND b.start_at > s.earliest AND b.end_at > s.start_at "
+        "AND b.status = %s OFFSET 0) o",
+        [*_slot_columns(slots), org_id, BlockoutStatus.ACTIVE],
+    )
+    return list(
+        Blockout.objects.filter(org=org_id, pk__in=overlapping)
+        .select_related("blockout_type", "operatory", "location")
+        .order_by()
+    )
+
+
+class _TypeRules:
+    """The appointment rules among a batch's types, read once, on the first question.
+
+    A rule for the location overrides the org-wide rule of the same (unordered) pair.
+    """
+
+    def __init__(self, org_id: int, type_ids: set[int], location_ids: set[int]):
+        self.org_id, self.type_ids, self.location_ids = org_id, type_ids, location_ids
+        self._rules: dict[tuple[int, int], dict[int | None, bool]] | None = None
+
+    def allow(self, mine: int | None, other: int | None, location_id: int) -> bool:
+        if mine is None or other is None:
+            return False
+        if self._rules is None:
+            self._rules = defaultdict(dict)
+            rules = AppointmentRule.objects.filter(
+                Q(location__isnull=True) | Q(location__in=self.location_ids),
+                org=self.org_id,
+                appointment_type_a__in=self.type_ids,
+                appointment_type_b__in=self.type_ids,
+            ).values_list("appointment_type_a", "appointment_type_b", "location", "allow_overlap")
+            for type_a, type_b, location, allow in rules:
+                self._rules[min(type_a, type_b), max(type_a, type_b)][location] = allow
+        pair = self._rules.get((min(mine, other), max(mine, other)), {})
+        if location_id in pair:
+            return pair[location_id]
+        return pair.get(None, False)
+
+
+class _Timeline:
+    """Intervals per key (a chair, a location) sorted by start, for overlap questions."""
+
+    def __init__(self):
+        self._starts: dict[int, list[datetime]] = defaultdict(list)
+        self._entries: dict[int, list[tuple]] = defaultdict(list)
+
+    def add(self, key: int, entry: tuple) -> None:
+        """``entry``: ``(start, order, end, item)``, ``order`` breaking ties of start."""
+        index = bisect_right(self._entries[key], entry[:2], key=lambda e: e[:2])
+        self._entries[key].insert(index, entry)
+        self._starts[key].insert(index, entry[0])
+
+    def overlapping(self, key: int, slot: Slot) -> Iterator:
+        """Items of ``key`` overlapping ``[slot.start, slot.end)`` that start after the
+        earliest start the overlap queries look back to, in order."""
+        starts = self._starts.get(key)
+        if not starts:
+            return
+        entries = self._entries[key]
+        low = bisect_right(starts, earliest_start(slot.start))
+        high = bisect_left(starts, slot.end)
+        for _start, _order, end, item in entries[low:high]:
+            if end > slot.start:
+                yield item
+
+
+def judge_slots(bookings: Sequence[Booking]) -> list[Conflicts]:
+    """What each booking's slot collides with, judged in order; nothing is locked or written.
+
+    A booking is accepted when its ``Conflicts`` has no ``blocking_codes``; an accepted
+    booking's ``appointment`` then holds its chair for the bookings after it, so a later
+    slot overlapping an earlier one of the batch fails naming it, as if the two had been
+    booked one after the other. The database is read in at most three queries whatever the
+    batch's size: the live appointments around the slots, the blockouts around them, and
+    (when a pair of typed appointments overlaps) the appointment rules of their types.
+    Each ``Conflicts`` lists every overlapping blockout (blocking or not), the overlapping
+    appointments no rule allows (none with ``allow_overlap``), and no providers.
+    """
+    if not bookings:
+        return []
+    org_id = bookings[0].slot.org_id
+    booked = live_appointments_around(org_id, [b.slot for b in bookings if not b.allow_overlap])
+    chairs, blocked = _Timeline(), _Timeline()
+    for appointment in booked:
+        chairs.add(
+            appointment.operatory_id,
+            (appointment.start_at, (0, appointment.pk), appointment.end_at, appointment),
+        )
+    for blockout in blockouts_around(org_id, [b.slot for b in bookings]):
+        blocked.add(
+            blockout.location_id, (blockout.start_at, blockout.pk, blockout.end_at, blockout)
+        )
+    rules = _TypeRules(
+        org_id,
+        ({b.slot.appointment_type_id for b in bookings} | {a.appointment_type_id for a in booked})
+        - {None},
+        {b.slot.location_id for b in bookings},
+    )
+    verdicts = []
+    for position, booking in enumerate(bookings):
+        slot = booking.slot
+        conflicts = Conflicts(
+            blockouts=[
+                b
+                for b in blocked.overlapping(slot.location_id, slot)
+                if b.operatory_id is None or b.operatory_id == slot.operatory_id
+            ]
+        )
+        if not booking.allow_overlap:
+            conflicts.appointments = [
+                other
+                for other in chairs.overlapping(slot.operatory_id, slot)
+                if not (other.pk is not None and other.pk == slot.exclude_appointment_id)
+                and not rules.allow(
+                    slot.appointment_type_id, other.appointment_type_id, slot.location_id
+                )
+            ]
+        verdicts.append(conflicts)
+        if booking.appointment is not None and not conflicts.blocking_codes:
+            # Held from now on; after the booked ones of equal start (its id comes later).
+            chairs.add(
+                slot.operatory_id, (slot.start, (1, position), slot.end, booking.appointment)
+            )
+    return verdicts
 
 
 def provider_overlaps(
@@ -287,19 +471,9 @@ def find_conflicts(
 
     ``appointments=False`` leaves overlapping appointments out (``allow_overlap``).
     """
-    return Conflicts(
-        appointments=overlapping_appointments(slot) if appointments else [],
-        blockouts=list(
-            blockouts_overlapping(
-                org=slot.org_id,
-                location_id=slot.location_id,
-                operatory_id=slot.operatory_id,
-                start=slot.start,
-                end=slot.end,
-            )
-        ),
-        providers=provider_overlaps(slot, provider_ids, location_ids),
-    )
+    (conflicts,) = judge_slots([Booking(slot, allow_overlap=not appointments)])
+    conflicts.providers = provider_overlaps(slot, provider_ids, location_ids)
+    return conflicts
 
 
 def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
@@ -312,7 +486,7 @@ def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
     lock_slot(slot)
     if not _may_collide(slot, appointments=not allow_overlap):
         return Conflicts()  # the common case, settled in one query
-    conflicts = find_conflicts(slot, appointments=not allow_overlap)
+    (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
     if conflicts.blocking_codes:
         raise SchedulingConflict(conflicts, slot.timezone)
     return conflicts

@@ -74,6 +74,29 @@ def actor_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def entry_values(
+    appointment: Appointment,
+    action: HistoryAction,
+    *,
+    actor,
+    changes: dict[str, dict[str, Any]] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """The field values of the history entry of a write to ``appointment`` (a batch writes
+    many entries at once from these)."""
+    return {
+        "org_id": appointment.org_id,
+        "appointment_id": appointment.pk,
+        "appointment_uuid": appointment.uuid,
+        "action": action,
+        "changes": changes or {},
+        "note": note or "",
+        "actor_id": getattr(actor, "pk", None),
+        "actor_name": actor_name(actor),
+        "version": appointment.version,
+    }
+
+
 def record(
     appointment: Appointment,
     action: HistoryAction,
@@ -83,13 +106,5 @@ def record(
     note: str = "",
 ) -> AppointmentHistory:
     return AppointmentHistory.objects.create(
-        org_id=appointment.org_id,
-        appointment=appointment if appointment.pk else None,
-        appointment_uuid=appointment.uuid,
-        action=action,
-        changes=changes or {},
-        note=note or "",
-        actor=actor,
-        actor_name=actor_name(actor),
-        version=appointment.version,
+        **entry_values(appointment, action, actor=actor, changes=changes, note=note)
     )

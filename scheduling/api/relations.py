@@ -31,11 +31,58 @@ class ResolutionCache(dict):
     bulk import's rows): pass it as the serializer context's ``resolution_cache``.
 
     Keyed by the queryset's SQL and the id, so a filtered queryset never answers for
-    another. Only found objects are kept; the location check runs on every use.
+    another. Found objects are kept, and so are the ids ``preresolve`` found to be
+    unknown (``missing``); the location check runs on every use.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing: set[tuple] = set()
+        self._sql: dict[int, tuple[QuerySet, str]] = {}
+
+    def sql(self, queryset: QuerySet) -> str:
+        """The queryset's SQL, compiled once per queryset object (compiling costs more
+        than the lookup it keys, and a batch's rows share their fields' querysets)."""
+        known = self._sql.get(id(queryset))
+        if known is None or known[0] is not queryset:
+            known = self._sql[id(queryset)] = (queryset, str(queryset.query))
+        return known[1]
+
     def key(self, queryset: QuerySet, value: UUID) -> tuple:
-        return (str(queryset.query), value)
+        return (self.sql(queryset), value)
+
+
+def preresolve(
+    access: Access, cache: ResolutionCache, named: Iterable[tuple[QuerySet, Iterable]]
+) -> None:
+    """Resolve every id a batch names before its rows are validated one by one.
+
+    ``named``: ``(queryset, raw values)`` pairs, the values as the request gave them.
+    One query per distinct queryset (querysets with the same SQL share it); the objects
+    found and the ids found unknown both go into ``cache``, so that resolving the rows
+    afterwards (``resolve_many`` with the cache) makes no query. Values that are not UUID
+    strings are left for the fields to refuse.
+    """
+    wanted: dict[str, tuple[QuerySet, set[UUID]]] = {}
+    for queryset, values in named:
+        ids = wanted.setdefault(cache.sql(queryset), (queryset, set()))[1]
+        for value in {v for v in values if isinstance(v, str)}:  # rows repeat ids a lot
+            try:
+                ids.add(UUID(value))
+            except ValueError:
+                continue
+    for sql, (queryset, ids) in wanted.items():
+        ids = {v for v in ids if (sql, v) not in cache and (sql, v) not in cache.missing}
+        if not ids:
+            continue
+        found = {
+            obj.uuid: obj for obj in queryset.restrict(access, named=True).filter(uuid__in=ids)
+        }
+        for value in ids:
+            if value in found:
+                cache[(sql, value)] = found[value]
+            else:
+                cache.missing.add((sql, value))
 
 
 def resolve_many(
@@ -51,11 +98,15 @@ def resolve_many(
     """
     wanted = list(dict.fromkeys(values))
     found = {}
+    unknown = wanted
     if cache is not None:
-        found = {
-            v: cache[cache.key(queryset, v)] for v in wanted if cache.key(queryset, v) in cache
-        }
-    unknown = [v for v in wanted if v not in found]
+        sql, unknown = cache.sql(queryset), []
+        for value in wanted:
+            obj = cache.get((sql, value))
+            if obj is not None:
+                found[value] = obj
+            elif (sql, value) not in cache.missing:
+                unknown.append(value)
     if unknown:
         for obj in queryset.restrict(access, named=True).filter(uuid__in=unknown):
             found[obj.uuid] = obj

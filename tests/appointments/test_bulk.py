@@ -19,9 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from appointments.management.commands import import_appointments
 from appointments.models import Appointment, AppointmentHistory
 from appointments.services import bulk
+from appointments.services.conflicts import judge_slots
 from scheduling.locks import OPERATORY_BOOKINGS
 from scheduling.models import Role
 from tests.appointments.conftest import DAY
+from tests.concurrency import run_concurrently
 from tests.factories import (
     AppointmentTypeFactory,
     DefinitionFactory,
@@ -448,65 +450,86 @@ class TestLocations:
 
 class TestLocks:
     @pytest.mark.django_db(transaction=True)
-    def test_a_running_import_does_not_hold_the_chairs_of_rows_already_written(
-        self, staff_client, row, chair, other_chair, monkeypatch
+    def test_a_batch_holds_its_chairs_until_it_commits_and_no_longer(
+        self, org, write_csv, csv_row, chair, other_chair, monkeypatch
     ):
+        """A batch locks its chairs before it reads them and keeps them until it commits;
+        an import of several batches (the command's chunks) does not hold the chairs of the
+        batches it has written while it goes on."""
         first_row_done, resume = threading.Event(), threading.Event()
-        original = bulk.import_row
+        original = bulk.appointments_import
+        seen: dict[str, bool] = {}
 
-        def pause_after_the_first_row(access, row, *args, **kwargs):
-            result = original(access, row, *args, **kwargs)
-            if row.index == 0:
+        def try_lock(operatory) -> bool:
+            def attempt():
+                with connection.cursor() as cursor:  # another thread's own connection
+                    cursor.execute(
+                        "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                        [OPERATORY_BOOKINGS, operatory.pk % 2**31],
+                    )
+                    return cursor.fetchone()[0]
+
+            return run_concurrently(1, lambda _: attempt())[0]
+
+        def judge_while_looking(bookings):
+            if "writing" not in seen:
+                seen["writing"] = try_lock(chair)  # the batch's own chair
+            return judge_slots(bookings)
+
+        def pause_after_the_first_batch(**kwargs):
+            result = original(**kwargs)
+            if not first_row_done.is_set():
                 first_row_done.set()
                 resume.wait(10)
             return result
 
-        monkeypatch.setattr(bulk, "import_row", pause_after_the_first_row)
-        rows = [row("10:00", "10:30"), row("10:00", "10:30", operatory_uuid=str(other_chair.uuid))]
+        monkeypatch.setattr(bulk, "judge_slots", judge_while_looking)
+        monkeypatch.setattr(import_appointments, "appointments_import", pause_after_the_first_batch)
+        monkeypatch.setattr(import_appointments, "CHUNK_ROWS", 1)
+        path = write_csv(
+            HEADER,
+            csv_row("10:00", "10:30"),
+            csv_row("10:00", "10:30").replace(str(chair.uuid), str(other_chair.uuid)),
+        )
         outcome = {}
 
-        def run_import():
+        def run():
             try:
-                outcome["result"] = post_bulk(staff_client, rows)
+                outcome["out"] = run_import(path, org.uuid)[0]
             finally:
                 connection.close()
 
-        importer = threading.Thread(target=run_import)
+        importer = threading.Thread(target=run)
         importer.start()
         try:
             assert first_row_done.wait(10)
-            with connection.cursor() as cursor:  # this thread's own connection
-                cursor.execute(
-                    "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                    [OPERATORY_BOOKINGS, chair.pk % 2**31],
-                )
-                chair_is_free = cursor.fetchone()[0]
+            chair_is_free = try_lock(chair)
         finally:
             resume.set()
             importer.join()
-        assert statuses(outcome["result"]) == ["created", "created"]
-        assert chair_is_free
+        assert outcome["out"].startswith("appointments: 2 rows: 2 created")
+        assert seen["writing"] is False  # held while the batch was judged
+        assert chair_is_free  # released once it committed, though the import went on
 
 
 class TestQueries:
-    """Each row costs a fixed number of queries, whatever the batch size.
+    """A batch of new rows costs the same number of queries whatever its size.
 
-    A new row naming a location, patient, chair, type (with a procedure code), provider,
-    tag and confirmation status costs 14 queries: the row's savepoint and release, the
-    external_id lookup, the create's savepoint and release, the chair's advisory lock, the
-    overlap and blockout checks, the type's procedure codes, and inserts of the
-    appointment, its provider, tag, procedure and history entry. Per request: 2 for
-    authentication, 2 for the batch's transaction (BEGIN/COMMIT, a savepoint in a test),
-    and the ids the batch names, resolved once (7 lookups and the type's locations: 8).
-    Nothing may grow with the number of earlier rows or of appointments already booked.
+    23 for rows naming a location, patient, chair, type (adding a procedure code),
+    provider, tag and confirmation status: authentication (2); the batch's transaction
+    (a savepoint in a test: 2); the ids the rows name, one query per kind (location,
+    patient, chair, type with its locations, provider, and the definitions for tags and
+    confirmation statuses: 6); the known external ids (1); the chairs' locks (1); the
+    conflict engine's reads (the appointments and blockouts around the slots: 2); and the
+    writes in a savepoint (2): the new appointments' ids (1), the type's procedure codes
+    (1), and a COPY each into appointments, provider links, tags, procedures and history
+    entries (5).
     """
 
-    PER_ROW = 14
-    PER_REQUEST = 2 + 2 + 8
+    PER_BATCH = 23
 
-    def test_queries_grow_linearly_with_a_small_per_row_bound(
-        self, org, staff_client, row, provider, booked
-    ):
+    @pytest.fixture
+    def rows(self, org, row, provider):
         ProcedureCodeFactory(org=org, code="D0120")
         exam = AppointmentTypeFactory(
             org=org, duration_minutes=15, procedure_codes_to_add=["D0120"]
@@ -514,36 +537,60 @@ class TestQueries:
         tag = DefinitionFactory(org=org, category="AppointmentTag")
         confirmed = DefinitionFactory(org=org, category="ApptConfirmed")
 
-        def rows(count, day):
+        def rows(count, month, **fields):
+            """``count`` rows of 15 minutes, 40 a day from 08:00, from the 1st of ``month``."""
             return [
                 row(
-                    f"{11 + i // 4:02d}:{i % 4 * 15:02d}",
+                    f"{8 + i % 40 // 4:02d}:{i % 4 * 15:02d}",
                     None,
-                    schedule_date=day,
+                    schedule_date=f"2030-{month:02d}-{1 + i // 40:02d}",
                     appointment_type_uuid=str(exam.uuid),
                     provider_uuids=[str(provider.uuid)],
                     tag_uuids=[str(tag.uuid)],
                     confirmation_status_uuid=str(confirmed.uuid),
-                    external_id=f"{day}-{i}",
+                    external_id=f"{month}-{i}",
+                    **fields,
                 )
                 for i in range(count)
             ]
 
-        def queries(count, day, expect="created"):
-            with CaptureQueriesContext(connection) as ctx:
-                assert post_bulk(staff_client, rows(count, day))[expect] == count
-            return len(ctx.captured_queries)
+        return rows
 
+    @staticmethod
+    def queries(client, rows, expect):
+        with CaptureQueriesContext(connection) as ctx:
+            assert post_bulk(client, rows)[expect] == len(rows)
+        return len(ctx.captured_queries)
+
+    def test_new_rows_cost_a_constant_number_of_queries(self, staff_client, rows, booked):
         post_bulk(staff_client, [])  # the token's last_used_at is written once a minute
-        counts = {n: queries(n, f"2030-03-{n + 4:02d}") for n in (1, 2, 3, 20)}
-        per_row = counts[3] - counts[2]
-        assert per_row <= self.PER_ROW
-        assert counts[20] - counts[2] == 18 * per_row  # linear: no row pays for earlier ones
-        assert counts[1] <= self.PER_REQUEST + self.PER_ROW
-        assert counts[20] <= self.PER_REQUEST + 20 * self.PER_ROW
+        counts = {
+            n: self.queries(staff_client, rows(n, month), "created")
+            for n, month in (
+                (10, 5),
+                (200, 6),
+            )
+        }
+        assert counts == {10: self.PER_BATCH, 200: self.PER_BATCH}
 
-        # Re-importing the same rows (all skipped, nothing written) stays within the bound.
-        assert queries(20, "2030-03-24", expect="skipped") <= self.PER_REQUEST + 20 * self.PER_ROW
+    def test_a_dry_run_of_new_rows_costs_no_more(self, staff_client, rows):
+        post_bulk(staff_client, [])
+        with CaptureQueriesContext(connection) as ctx:
+            assert post_bulk(staff_client, rows(200, 6), dry_run=True)["validated"] == 200
+        # No locks, and a rollback to the savepoint before its release.
+        assert len(ctx.captured_queries) == self.PER_BATCH
+
+    def test_updates_go_row_by_row_at_a_small_bound(self, staff_client, rows):
+        """Each row of an existing external_id goes through ``appointment_update`` in its
+        own savepoint: re-sending it unchanged costs 3 queries (the savepoint, its release,
+        the tag comparison), a change 7 (and a savepoint around the write, the conditional
+        UPDATE and the history entry)."""
+        post_bulk(staff_client, rows(20, 5))
+        for note, expect, per_row in (("", "skipped", 3), ("changed", "updated", 7)):
+            ten = self.queries(staff_client, rows(10, 5, note=note and f"{note} 1"), expect)
+            twenty = self.queries(staff_client, rows(20, 5, note=note and f"{note} 2"), expect)
+            assert twenty - ten == 10 * per_row, expect
+            assert ten <= self.PER_BATCH + 10 * per_row, expect
 
 
 # --- manage.py import_appointments ----------------------------------------------------
@@ -694,7 +741,7 @@ class TestCommand:
             return real_import(access=access, rows=rows, **kwargs)
 
         monkeypatch.setattr(import_appointments, "appointments_import", spy)
-        monkeypatch.setattr(import_appointments, "MAX_BULK_ROWS", 2)
+        monkeypatch.setattr(import_appointments, "CHUNK_ROWS", 2)
         path = write_csv(
             HEADER,
             csv_row("08:00", "08:30"),

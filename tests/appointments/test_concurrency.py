@@ -45,14 +45,14 @@ WINDOW = 0.05  # seconds between the overlap check and the write
 
 @pytest.fixture
 def wide_window(monkeypatch):
-    original = conflicts.overlapping_appointments
+    original = conflicts.live_appointments_around
 
-    def slow(slot):
-        found = original(slot)
+    def slow(org_id, slots):
+        found = original(org_id, slots)
         time.sleep(WINDOW)
         return found
 
-    monkeypatch.setattr(conflicts, "overlapping_appointments", slow)
+    monkeypatch.setattr(conflicts, "live_appointments_around", slow)
 
 
 @pytest.fixture
@@ -453,3 +453,133 @@ def test_bulk_confirm_races_real_patches(org, clients, location, patient):
     # The sixth appointment had no PATCH racing it: it is confirmed.
     assert ids[5] in confirmed_ids
     assert Appointment.objects.get(uuid=ids[5]).version == 2
+
+
+# --- bulk imports against each other and single bookings ---------------------------------
+
+
+def test_concurrent_imports_and_a_booking_over_the_same_chairs_leave_one_winner_per_slot(
+    org, wide_window, clients, location, patient
+):
+    """Two imports over the same three chairs, one listing its rows in the opposite order of
+    the other, and a single booking, all at once (three rounds, each on its own day). Each
+    contested slot ends with exactly one appointment, every loser fails naming the winner,
+    and nobody deadlocks (a deadlock is a database error: a 500, or a row failing with
+    another code)."""
+    chairs = [OperatoryFactory(org=org, location=location) for _ in range(3)]
+    # The test client checks every answer against the OpenAPI schema: build it here, once,
+    # not in three threads at a time.
+    assert clients[0].post("appointments/bulk", {"rows": []}).status_code == 200
+    assert clients[0].post("appointments", {}).status_code == 422
+    for day in ("2030-03-05", "2030-03-06", "2030-03-07"):
+
+        def rows(start, end, day=day):
+            return [
+                booking(
+                    location,
+                    chair,
+                    patient,
+                    f"{h:02d}:{start}",
+                    f"{h:02d}:{end}",
+                    schedule_date=day,
+                )
+                for h in (9, 10, 11)
+                for chair in chairs
+            ]
+
+        forward = rows("00", "45")
+        # The same slots from the other end, shifted: each overlaps its twin in `forward`.
+        backward = list(reversed(rows("15", "59")))
+        single = booking(location, chairs[1], patient, "10:30", "11:00", schedule_date=day)
+        requests = [
+            ("appointments/bulk", {"rows": forward}),
+            ("appointments/bulk", {"rows": backward}),
+            ("appointments", single),
+        ]
+
+        responses = run_concurrently(
+            len(requests), lambda i, requests=requests: clients[i].post(*requests[i])
+        )
+
+        imports = [r.json()["results"] for r in responses[:2]]
+        assert [r.status_code for r in responses[:2]] == [200, 200]
+        assert responses[2].status_code in (201, 409), responses[2].json()
+        outcomes = [
+            (row, body)
+            for results, bodies in zip(imports, (forward, backward), strict=True)
+            for row, body in zip(results, bodies, strict=True)
+        ]
+        single_won = responses[2].status_code == 201
+        outcomes.append(
+            (
+                {
+                    "status": "created" if single_won else "failed",
+                    "id": responses[2].json().get("id"),
+                    "code": responses[2].json().get("code"),
+                    "conflicts": responses[2].json().get("conflicts"),
+                },
+                single,
+            )
+        )
+        for row, _body in outcomes:
+            assert row["status"] == "created" or row["code"] == "APPOINTMENT_OVERLAP", row
+        winners = {row["id"] for row, _ in outcomes if row["status"] == "created"}
+        for chair in chairs:
+            for hour in (9, 10, 11):
+                day_ = date.fromisoformat(day)
+                start = to_utc(day_, dt_time(hour), location.timezone)
+                end = to_utc(day_, dt_time(hour, 59), location.timezone)
+                booked = Appointment.objects.filter(
+                    operatory=chair, start_at__lt=end, end_at__gt=start
+                )
+                assert booked.count() == 1, (day, chair.name, hour)
+                assert str(booked.get().uuid) in winners
+        for row, _body in outcomes:
+            if row["status"] == "failed":
+                assert {a["id"] for a in row["conflicts"]["appointments"]} <= winners
+                assert row["conflicts"]["appointments"]
+    assert Appointment.objects.count() == AppointmentHistory.objects.count() == 27
+
+
+def test_imports_racing_on_one_external_id_create_it_once_and_the_loser_fails_row_by_row(
+    org, clients, location, patient, chair, other_chair, monkeypatch
+):
+    """Two imports of the same external ids (into different chairs, so no lock orders them)
+    both read that the ids are new; the second one's insert then meets the first's rows in
+    the unique index, and its rows, written again one by one, each fail on their own."""
+    from appointments.services import bulk
+
+    both_read = threading.Barrier(2, timeout=10)
+    original = bulk._Batch._read_existing
+
+    def read_then_wait(self, external_ids):
+        found = original(self, external_ids)
+        both_read.wait()
+        return found
+
+    assert clients[0].post("appointments/bulk", {"rows": []}).status_code == 200  # the schema
+    monkeypatch.setattr(bulk._Batch, "_read_existing", read_then_wait)
+    rows = {
+        name: [
+            booking(location, seat, patient, f"{hour}:00", f"{hour}:30", external_id=f"ext-{hour}")
+            for hour in (9, 10, 11)
+        ]
+        for name, seat in (("first", chair), ("second", other_chair))
+    }
+
+    responses = run_concurrently(
+        2, lambda i: clients[i].post("appointments/bulk", {"rows": list(rows.values())[i]})
+    )
+
+    results = [r.json()["results"] for r in responses]
+    assert [r.status_code for r in responses] == [200, 200]
+    outcomes = sorted(tuple(sorted({row["status"] for row in rs})) for rs in results)
+    assert outcomes == [("created",), ("failed",)], results
+    (lost,) = [rs for rs in results if rs[0]["status"] == "failed"]
+    assert {row["code"] for row in lost} == {"DUPLICATE_EXTERNAL_ID"}
+    assert sorted(Appointment.objects.values_list("external_id", flat=True)) == [
+        "ext-10",
+        "ext-11",
+        "ext-9",
+    ]
+    assert AppointmentHistory.objects.count() == 3

@@ -210,6 +210,11 @@ class TestSmallerEdges:
             return real(**kwargs)
 
         monkeypatch.setattr(bulk_service, "appointment_create", flaky)
+
+        def refused(self, rows):  # the batch's insert fails: its rows are written one by one
+            raise DataError("value too long")
+
+        monkeypatch.setattr(bulk_service._Batch, "_insert", refused)
         rows = [
             {
                 "location_uuid": str(location.uuid),

@@ -1,11 +1,12 @@
 """``manage.py import_appointments FILE.csv --org ORG``: the bulk endpoint, from a file.
 
-Rows go through ``appointments.services.bulk.appointments_import`` in chunks of at most 500,
-exactly as ``POST /appointments/bulk`` takes them: each row validated by the create
-serializer and written by the appointment services on its own (conflicts included), so
-one bad row fails alone; a row whose ``external_id`` exists updates it. Each row is its
-own transaction (a dry run: each chunk is one, rolled back). The operator acts for the
-whole org (every location, admin) and history records the writes as "system".
+Rows go through ``appointments.services.bulk.appointments_import`` in batches of
+``CHUNK_ROWS``, exactly as ``POST /appointments/bulk`` takes them: each row validated by
+the create body's rules and judged by the conflict engine on its own (conflicts with the
+earlier rows included), so one bad row fails alone; a row whose ``external_id`` exists
+updates it. Each batch is one transaction, holding its chairs' locks until it commits (a
+dry run: rolled back, without locks). The operator acts for the whole org (every
+location, admin) and history records the writes as "system".
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rest_framework.exceptions import ErrorDetail
 from tqdm import tqdm
 
 from appointments.models import AppointmentType, AppointmentTypeStatus
-from appointments.serializers.appointments import MAX_BULK_ROWS, AppointmentCreateSerializer
+from appointments.serializers.appointments import AppointmentCreateSerializer
 from appointments.serializers.bulk import describe_results, validated_rows
 from appointments.services.bulk import (
     FAILED,
@@ -34,6 +35,10 @@ from scheduling.access import Access
 from scheduling.csvfiles import CsvFileError, read_csv
 from scheduling.management.orgs import find_organization
 from scheduling.models import Location, Operatory, Organization, Patient, Provider
+
+#: Rows per batch: one transaction, its chairs locked until it commits (about a second).
+#: Larger batches than the API's 500 save a few seconds per 100,000 rows (README).
+CHUNK_ROWS = 2000
 
 #: A cell listing several ids (provider_uuids, tag_uuids): spaces, semicolons or commas.
 LIST_SEPARATORS = re.compile(r"[\s;,]+")
@@ -152,7 +157,7 @@ def import_records(
     """Send the readable records through the bulk import in chunks; unreadable ones fail.
 
     The operator acts for the whole org (``Access.operator``). ``progress`` (a tqdm bar
-    or None) advances as each row is done.
+    or None) advances as each batch is done.
     """
     access = Access.operator(org)
     result = BulkResult(dry_run=dry_run)
@@ -167,26 +172,21 @@ def import_records(
             result.results.append(RowResult(index=index, status=FAILED, error=error))
             if progress is not None:
                 progress.update(1)
-    for start in range(0, len(readable), MAX_BULK_ROWS):
-        chunk = readable[start : start + MAX_BULK_ROWS]
+    for start in range(0, len(readable), CHUNK_ROWS):
+        chunk = readable[start : start + CHUNK_ROWS]
         chunk_result = appointments_import(
             access=access,
-            rows=_advancing(validated_rows((r.row for _, r in chunk), access=access), progress),
+            rows=validated_rows((r.row for _, r in chunk), access=access),
             dry_run=dry_run,
             actor=None,
         )
         for (index, _), row_result in zip(chunk, chunk_result.results, strict=True):
             row_result.index = index
             result.results.append(row_result)
+        if progress is not None:
+            progress.update(len(chunk))
     result.results.sort(key=lambda r: r.index)
     return result
-
-
-def _advancing(rows: Iterable, progress) -> Iterator:
-    for row in rows:
-        yield row
-        if progress is not None:
-            progress.update(1)  # the import asks for the next row once this one is done
 
 
 def error_lines(records: list[Record], result: BulkResult) -> Iterator[str]:
@@ -213,7 +213,7 @@ def summary(result: BulkResult) -> str:
 class Command(BaseCommand):
     help = (
         "Import appointments from a CSV file (UTF-8, header row) through the same path as "
-        "POST /appointments/bulk: each row validated and written on its own, conflicts "
+        "POST /appointments/bulk: each row validated and judged on its own, conflicts "
         "included; a row whose external_id exists updates that appointment. Columns are the "
         "bulk row fields (location_uuid and patient_uuid required; operatory_uuid, "
         "appointment_type_uuid, schedule_date, start_time, end_time, status, note, "
@@ -229,8 +229,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Check every row as the import would and write nothing. Each chunk of 500 "
-            "rows is rolled back before the next: rows see earlier rows of their chunk only.",
+            help=f"Check every row as the import would and write nothing. Each batch of "
+            f"{CHUNK_ROWS} rows is rolled back before the next: rows see earlier rows of their "
+            "batch only.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
