@@ -515,8 +515,9 @@ class TestLocks:
 class TestQueries:
     """A batch of new rows costs the same number of queries whatever its size.
 
-    23 for rows naming a location, patient, chair, type (adding a procedure code),
-    provider, tag and confirmation status: authentication (2); the batch's transaction
+    22 for rows naming a location, patient, chair, type (adding a procedure code),
+    provider, tag and confirmation status: authentication with the caller's membership
+    (1); the batch's transaction
     (a savepoint in a test: 2); the ids the rows name, one query per kind (location,
     patient, chair, type with its locations, provider, and the definitions for tags and
     confirmation statuses: 6); the known external ids (1); the chairs' locks (1); the
@@ -526,7 +527,7 @@ class TestQueries:
     entries (5).
     """
 
-    PER_BATCH = 23
+    PER_BATCH = 22
 
     @pytest.fixture
     def rows(self, org, row, provider):
