@@ -8,7 +8,8 @@ class AppointmentsConfig(AppConfig):
     def ready(self) -> None:
         from appointments import demo
         from appointments.serializers import ConflictDetailsSerializer
-        from appointments.services.conflicts import Conflicts, appointments_under_blockouts
+        from appointments.services.conflicts import Conflicts
+        from appointments.services.warnings import appointments_under_blockouts
         from blockouts.coverage import register_coverage_reporter
         from scheduling.api.exceptions import register_renderer
         from scheduling.demo import register_demo_seeder

@@ -30,12 +30,7 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
-from appointments.services.conflicts import (
-    Conflicts,
-    Slot,
-    find_conflicts,
-    provider_overlap_warnings,
-)
+from appointments.services.conflicts import Conflicts, Slot, find_conflicts
 from appointments.services.rules import (
     FINAL_STATUSES,
     ask_to_arrive,
@@ -51,6 +46,7 @@ from appointments.services.times import (
     local_wall_times,
     set_interval,
 )
+from appointments.services.warnings import provider_overlap_warnings
 from scheduling.exceptions import InvalidState
 from scheduling.models import Definition, Location, Operatory, Organization, ProcedureCode, Provider
 from scheduling.services import check_version, unique_violations, versioned_update

@@ -181,15 +181,7 @@ class _NewRow:
     def booking(self) -> Booking:
         a = self.appointment
         return Booking(
-            Slot(
-                org_id=a.org_id,
-                location_id=a.location_id,
-                operatory_id=a.operatory_id,
-                start=a.start_at,
-                end=a.end_at,
-                appointment_type_id=a.appointment_type_id,
-                timezone=a.location.timezone,
-            ),
+            Slot.of(a),
             allow_overlap=self.data.get("allow_overlap", False),
             appointment=a,
         )

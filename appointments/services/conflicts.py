@@ -70,26 +70,25 @@ class Slot:
     exclude_appointment_id: int | None = None
     timezone: str = "UTC"  # the location's, for messages in the front desk's wall time
 
+    @classmethod
+    def of(cls, appointment: Appointment) -> Slot:
+        """The slot an appointment holds (itself left out of what it collides with)."""
+        return cls(
+            org_id=appointment.org_id,
+            location_id=appointment.location_id,
+            operatory_id=appointment.operatory_id,
+            start=appointment.start_at,
+            end=appointment.end_at,
+            appointment_type_id=appointment.appointment_type_id,
+            exclude_appointment_id=appointment.pk,
+            timezone=appointment.location.timezone,
+        )
+
 
 @dataclass
 class ProviderOverlap:
     provider: object
     appointment: Appointment
-
-
-@dataclass(frozen=True)
-class SchedulingWarning:
-    """What a successful write should tell the front desk (``warnings`` of the response).
-
-    ``PROVIDER_OVERLAP``: a provider of the appointment is booked in another chair
-    meanwhile (normal in dentistry, never blocking, but said); ``appointment`` is the other
-    one. ``COMPLETED_IN_FUTURE``: the appointment was completed before its time.
-    """
-
-    code: str
-    message: str = ""
-    provider: object | None = None
-    appointment: Appointment | None = None
 
 
 @dataclass
@@ -432,34 +431,6 @@ def provider_overlaps(
     return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
 
 
-def provider_overlap_warnings(
-    appointment: Appointment, provider_ids: Iterable[int] | None = None
-) -> list[SchedulingWarning]:
-    """``PROVIDER_OVERLAP`` for each other live appointment booking one of this live
-    appointment's providers at the same time (every location of the org: the API shows
-    those the caller may not see without their details)."""
-    if appointment.status not in LIVE_STATUSES or appointment.start_at is None:
-        return []
-    slot = Slot(
-        org_id=appointment.org_id,
-        location_id=appointment.location_id,
-        operatory_id=appointment.operatory_id,
-        start=appointment.start_at,
-        end=appointment.end_at,
-        exclude_appointment_id=appointment.pk,
-    )
-    if provider_ids is None:  # the appointment's own (callers that know them pass them)
-        provider_ids = AppointmentProvider.objects.filter(
-            org=appointment.org_id, appointment=appointment
-        ).values_list("provider", flat=True)
-    return [
-        SchedulingWarning(
-            PROVIDER_OVERLAP, provider=overlap.provider, appointment=overlap.appointment
-        )
-        for overlap in provider_overlaps(slot, provider_ids)
-    ]
-
-
 def find_conflicts(
     slot: Slot,
     *,
@@ -516,54 +487,3 @@ def _may_collide(slot: Slot, *, appointments: bool) -> bool:
         checks["taken"] = Exists(taken)
     found = Location.objects.filter(pk=slot.location_id).annotate(**checks)
     return any(found.values_list(*checks).get())
-
-
-def appointments_under_blockouts(blockouts: Sequence) -> list[str]:
-    """Warnings naming the live appointments that new no-schedule blockouts land on.
-
-    Registered with ``blockouts.coverage``: laying a blockout over booked appointments is
-    allowed (the front desk reschedules them), but it is said. One query for the batch.
-    """
-    blocking = [b for b in blockouts if b.blockout_type.is_no_schedule]
-    if not blocking:
-        return []
-    covers = Q()
-    for blockout in blocking:
-        covers |= _covered_by(blockout)
-    found = list(
-        Appointment.objects.filter(covers, org=blocking[0].org_id, status__in=LIVE_STATUSES)
-        .select_related("patient", "operatory", "location")
-        .order_by("start_at", "id")
-    )
-    warnings = []
-    for blockout in blocking:
-        hits = [a for a in found if _overlaps(blockout, a)]
-        if hits:
-            tz = blockout.location.timezone
-            names = ", ".join(
-                f"{a.patient.name} {to_local(a.start_at, tz):%H:%M}–{to_local(a.end_at, tz):%H:%M}"
-                f" in {a.operatory.name} ({a.uuid})"
-                for a in hits
-            )
-            where = blockout.operatory.name if blockout.operatory_id else "every operatory"
-            warnings.append(
-                f"{blockout.blockout_type.name} on {blockout.schedule_date.isoformat()} "
-                f"({where}) covers booked appointments: {names}."
-            )
-    return warnings
-
-
-def _covered_by(blockout) -> Q:
-    q = Q(location=blockout.location_id, start_at__lt=blockout.end_at, end_at__gt=blockout.start_at)
-    if blockout.operatory_id is not None:
-        q &= Q(operatory=blockout.operatory_id)
-    return q
-
-
-def _overlaps(blockout, appointment: Appointment) -> bool:
-    return (
-        appointment.location_id == blockout.location_id
-        and (blockout.operatory_id is None or appointment.operatory_id == blockout.operatory_id)
-        and appointment.start_at < blockout.end_at
-        and appointment.end_at > blockout.start_at
-    )

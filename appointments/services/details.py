@@ -19,8 +19,8 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
-from appointments.services.conflicts import provider_overlap_warnings
 from appointments.services.times import WallTimes, local_interval, local_wall_times
+from appointments.services.warnings import provider_overlap_warnings
 from scheduling.exceptions import FieldError
 from scheduling.models import ProcedureCode, Provider
 from scheduling.services import versioned_update

@@ -22,9 +22,9 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.appointments import put_in_slot, write
-from appointments.services.conflicts import SchedulingWarning
 from appointments.services.rules import check_slot_fields
 from appointments.services.times import WallTimes
+from appointments.services.warnings import SchedulingWarning
 from scheduling.exceptions import InvalidTransition, VersionConflict
 from scheduling.models import Definition, FlowStatus, Operatory
 

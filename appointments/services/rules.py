@@ -92,16 +92,7 @@ def hold_slot(appointment: Appointment, *, allow_overlap: bool) -> None:
         return
     check_slot_fields(appointment)
     ensure_slot_free(
-        Slot(
-            org_id=appointment.org_id,
-            location_id=appointment.location_id,
-            operatory_id=appointment.operatory_id,
-            start=appointment.start_at,
-            end=appointment.end_at,
-            appointment_type_id=appointment.appointment_type_id,
-            exclude_appointment_id=appointment.pk,
-            timezone=appointment.location.timezone,
-        ),
+        Slot.of(appointment),
         allow_overlap=allow_overlap,
     )
 
