@@ -21,7 +21,7 @@ from appointments.serializers import queries as q
 from appointments.serializers import results as r
 from appointments.serializers.display import (
     AppointmentDisplayMixin,
-    display_matching,
+    display_one,
 )
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
@@ -104,10 +104,10 @@ class AppointmentViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         uuid = self.kwargs[self.lookup_url_kwarg]
-        rows = display_matching(super().get_queryset().filter(uuid=uuid))
-        if not rows:
+        row = display_one(super().get_queryset().filter(uuid=uuid))
+        if row is None:
             raise NotFound("Appointment not found.")
-        return Response(rows[0])
+        return Response(row)
 
     def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.display(instance), status=status_code)

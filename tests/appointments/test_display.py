@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from appointments import selectors
 from appointments.models import Appointment, AppointmentTag
 from appointments.serializers.appointments import AppointmentSerializer
-from appointments.serializers.display import display_matching, display_rows
+from appointments.serializers.display import display_one, display_rows
 from tests.factories import (
     AppointmentFactory,
     AppointmentProcedureFactory,
@@ -101,8 +101,8 @@ def test_rows_come_in_the_order_asked_and_only_those_asked(org, location):
     made = [AppointmentFactory(org=org, operatory__location=location) for _ in range(3)]
     ids = [made[2].pk, made[0].pk]
     assert [row["id"] for row in display_rows(ids)] == [str(made[2].uuid), str(made[0].uuid)]
-    matching = display_matching(Appointment.objects.filter(pk=made[1].pk))
-    assert [row["id"] for row in matching] == [str(made[1].uuid)]
+    assert display_one(Appointment.objects.filter(pk=made[1].pk))["id"] == str(made[1].uuid)
+    assert display_one(Appointment.objects.filter(pk=-1)) is None
 
 
 def test_one_query_whatever_the_number_of_appointments(org, location):
