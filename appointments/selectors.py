@@ -4,34 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import (
     Count,
-    DecimalField,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments.models import (
     Appointment,
     AppointmentHistory,
     AppointmentProcedure,
-    AppointmentProvider,
     PatientFlowEvent,
     ProcedureStatus,
 )
 from scheduling.access import Access
-from scheduling.models import Definition, FlowStatus, Location, Patient, ProcedureCode
+from scheduling.models import FlowStatus, Location, Patient, ProcedureCode
 from scheduling.timezones import LocalDayStart, to_local
 
 
@@ -40,57 +36,6 @@ def with_visible_locations(queryset: QuerySet, access: Access) -> QuerySet:
     locations = Location.objects.restrict(access)
     return queryset.prefetch_related(
         Prefetch("locations", queryset=locations, to_attr="visible_locations")
-    )
-
-
-def ref_subquery(model, fk_attname: str) -> Subquery:
-    """``{"id", "name"}`` of the row ``fk_attname`` points at, as a JSON subquery."""
-    return Subquery(
-        model.objects.filter(pk=OuterRef(fk_attname)).values(
-            ref=JSONObject(id="uuid", name="name")
-        )[:1]
-    )
-
-
-def appointments_for_display(queryset: QuerySet) -> QuerySet:
-    """Everything ``AppointmentSerializer`` reads, in a constant number of queries."""
-    procedures_total = (
-        AppointmentProcedure.objects.filter(appointment=OuterRef("pk"))
-        .order_by()
-        .values("appointment")
-        .annotate(total=Sum("fee"))
-        .values("total")
-    )
-    # Joining all eight related tables costs PostgreSQL far more to plan (~30 ms on a big
-    # table) than to run (~1 ms): the four mostly empty references (confirmation, flow,
-    # reasons) come as JSON subqueries instead, still in the one query.
-    return (
-        queryset.select_related("location", "operatory", "patient", "appointment_type")
-        .prefetch_related(
-            Prefetch(
-                "provider_links",
-                queryset=AppointmentProvider.objects.select_related("provider").order_by(
-                    "item_order", "id"
-                ),
-                to_attr="ordered_provider_links",
-            ),
-            Prefetch("tags", queryset=Definition.objects.order_by("item_order", "name", "id")),
-        )
-        .annotate(
-            confirmation_status_ref=ref_subquery(Definition, "confirmation_status_id"),
-            flow_status_ref=ref_subquery(FlowStatus, "flow_status_id"),
-            cancel_reason_ref=ref_subquery(Definition, "cancel_reason_id"),
-            broken_reason_ref=ref_subquery(Definition, "broken_reason_id"),
-        )
-        .annotate(
-            procedures_total=Coalesce(
-                Subquery(
-                    procedures_total, output_field=DecimalField(max_digits=12, decimal_places=2)
-                ),
-                Value(Decimal("0")),
-                output_field=DecimalField(max_digits=12, decimal_places=2),
-            )
-        )
     )
 
 
@@ -236,13 +181,5 @@ def procedures_of(appointment: Appointment) -> QuerySet:
     return (
         AppointmentProcedure.objects.filter(org=appointment.org_id, appointment=appointment)
         .select_related("appointment__patient", "procedure_code", "provider")
-        .order_by("item_order", "id")
-    )
-
-
-def provider_links_of(appointment: Appointment) -> QuerySet:
-    return (
-        AppointmentProvider.objects.filter(org=appointment.org_id, appointment=appointment)
-        .select_related("provider")
         .order_by("item_order", "id")
     )

@@ -24,7 +24,6 @@ from scheduling.api.relations import (
 )
 from scheduling.api.serializers import (
     INT32,
-    AnnotatedRefField,
     BaseVersionSerializer,
     CalendarDateField,
     InputSerializer,
@@ -56,7 +55,9 @@ def _wall(instant, tz_name: str) -> str | None:
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
-    """An appointment as every appointment endpoint returns it (``AppointmentOut``)."""
+    """An appointment as every appointment endpoint returns it (``AppointmentOut``): the
+    declaration (schema, field list). Responses are rendered by ``display.render``, which
+    ``tests/appointments/test_display.py`` holds equal to this serializer."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
     location = RefSerializer(read_only=True)
@@ -88,13 +89,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
     datetime_ask_to_arrive = serializers.DateTimeField(
         source="ask_to_arrive_at", read_only=True, allow_null=True
     )
-    confirmation_status = AnnotatedRefField()
+    confirmation_status = RefSerializer(read_only=True, allow_null=True)
     confirmation_status_label = serializers.SerializerMethodField(
         help_text="Name of the confirmation status."
     )
-    flow_status = AnnotatedRefField()
-    cancel_reason = AnnotatedRefField()
-    broken_reason = AnnotatedRefField()
+    flow_status = RefSerializer(read_only=True, allow_null=True)
+    cancel_reason = RefSerializer(read_only=True, allow_null=True)
+    broken_reason = RefSerializer(read_only=True, allow_null=True)
     recall = serializers.SerializerMethodField(
         help_text="The recall this appointment fulfils (set by the Recalls section)."
     )
@@ -156,10 +157,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _provider_links(self, obj) -> list:
-        links = getattr(obj, "ordered_provider_links", None)
-        if links is None:
-            links = list(obj.provider_links.select_related("provider").order_by("item_order", "id"))
-        return links
+        return list(obj.provider_links.select_related("provider").order_by("item_order", "id"))
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_provider(self, obj):
@@ -185,8 +183,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return _wall(obj.end_at, obj.location.timezone)
 
     def get_confirmation_status_label(self, obj) -> str | None:
-        ref = self.fields["confirmation_status"].get_attribute(obj)
-        return ref["name"] if ref else None
+        return obj.confirmation_status.name if obj.confirmation_status_id else None
 
     @extend_schema_field(serializers.ChoiceField(CancelledBy.choices, allow_null=True))
     def get_cancelled_by(self, obj):
@@ -205,9 +202,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def get_production_amount(self, obj) -> str:
         amount = obj.production_override
         if amount is None:
-            amount = getattr(obj, "procedures_total", None)
-            if amount is None:
-                amount = sum((p.fee for p in obj.procedures.all()), Decimal("0"))
+            amount = sum((p.fee for p in obj.procedures.all()), Decimal("0"))
         return f"{amount:.2f}"
 
 

@@ -221,7 +221,7 @@ class AppointmentDisplayMixin:
     """For views answering appointments: the display path instead of DRF serialization.
 
     ``get_queryset`` reads the model for writes (the row and the references services
-    use); what is answered comes from ``display_rows``/``display_matching``.
+    use); what is answered comes from ``display_rows``/``display_one``.
     """
 
     def display(self, appointment: Appointment) -> dict:

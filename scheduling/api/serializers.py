@@ -87,26 +87,6 @@ class RefSerializer(serializers.Serializer):
         return str(name) if name is not None else None
 
 
-@extend_schema_field(RefSerializer(allow_null=True))
-class AnnotatedRefField(serializers.Field):
-    """A reference read from the ``<field>_ref`` JSON annotation a queryset provides
-    (see ``appointments.selectors.ref_subquery``), else from the related object."""
-
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        annotated = f"{self.field_name}_ref"
-        if hasattr(instance, annotated):
-            return getattr(instance, annotated)
-        related = getattr(instance, self.field_name)
-        return None if related is None else RefSerializer(related).data
-
-    def to_representation(self, value):
-        return value
-
-
 class VersionedSerializer(serializers.ModelSerializer):
     """Response shape of a versioned row: its public id, timestamps and version."""
 

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appointments import selectors
 from appointments.models import Appointment, AppointmentTag
 from appointments.serializers.appointments import AppointmentSerializer
 from appointments.serializers.display import display_one, display_rows
@@ -26,8 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def declared(appointment: Appointment) -> dict:
-    instance = selectors.appointments_for_display(Appointment.objects.filter(pk=appointment.pk))
-    return dict(AppointmentSerializer(instance.get()).data)
+    return dict(AppointmentSerializer(Appointment.objects.get(pk=appointment.pk)).data)
 
 
 @pytest.fixture
