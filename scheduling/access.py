@@ -8,90 +8,54 @@ through ``Model.objects.restrict(access)``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
 from functools import cached_property
 from uuid import UUID
-
-from django.db.models import JSONField, Subquery
-from django.db.models.functions import JSONObject
 
 from scheduling.exceptions import Forbidden, NotFound
 from scheduling.models import Membership, MembershipLocation, Organization, Role
 
-#: ``Access.member`` was not handed a prefetched membership.
+#: ``Access.member`` was not handed what was read along with the token.
 NOT_READ = object()
-
-
-def _membership_from(data: dict | None, user) -> Membership | None:
-    if data is None:
-        return None
-    org = Organization(
-        id=data["org_id"],
-        uuid=UUID(data["org_uuid"]),
-        name=data["org_name"],
-        created_at=datetime.fromisoformat(data["org_created_at"]),
-    )
-    membership = Membership(
-        id=data["id"],
-        org=org,
-        user=user,
-        role=data["role"],
-        all_locations=data["all_locations"],
-        created_at=datetime.fromisoformat(data["created_at"]),
-    )
-    membership._state.adding = False
-    membership._state.db = "default"
-    org._state.adding = False
-    org._state.db = "default"
-    return membership
 
 
 class Access:
     """The caller's membership of one org, and the locations it opens."""
 
-    def __init__(self, org: Organization, membership: Membership | None = None):
+    def __init__(
+        self,
+        org: Organization,
+        membership: Membership | None = None,
+        *,
+        location_ids: Iterable[int] | None | object = NOT_READ,
+    ):
         self.org = org
         self.membership = membership
+        if location_ids is not NOT_READ:  # read already (with the token)
+            self.__dict__["location_ids"] = (
+                None if location_ids is None else frozenset(location_ids)
+            )
 
     @classmethod
     def member(cls, user, org_uuid: UUID, *, prefetched=NOT_READ) -> Access:
         """The user's access to the org with ``org_uuid``; 404 for non-members.
 
-        ``prefetched`` is what ``membership_subquery`` read along with the caller's token
-        (a dict, or None for no membership), which spares the request a round trip.
+        ``prefetched``: the Access read along with the caller's token (or None for no
+        membership), which spares the request its round trips.
         """
-        if prefetched is NOT_READ:
+        if prefetched is not NOT_READ:
+            access = prefetched
+        else:
             membership = (
                 Membership.objects.select_related("org")
                 .filter(user=user, org__uuid=org_uuid)
                 .first()
             )
-        else:
-            membership = _membership_from(prefetched, user)
-        if membership is None:
+            access = None if membership is None else cls(membership.org, membership)
+        if access is None:
             # Not a member and no such org look the same: org ids are not revealed.
             raise NotFound("Organization not found.")
-        return cls(membership.org, membership)
-
-    @staticmethod
-    def membership_subquery(user_ref, org_uuid: UUID) -> Subquery:
-        """The membership of ``user_ref``'s user in the org as one JSON value, to be read in
-        the same query as something else (the bearer token); see ``member``."""
-        return Subquery(
-            Membership.objects.filter(user=user_ref, org__uuid=org_uuid).values(
-                data=JSONObject(
-                    id="id",
-                    role="role",
-                    all_locations="all_locations",
-                    created_at="created_at",
-                    org_id="org_id",
-                    org_uuid="org__uuid",
-                    org_name="org__name",
-                    org_created_at="org__created_at",
-                )
-            )[:1],
-            output_field=JSONField(),
-        )
+        return access
 
     @classmethod
     def operator(cls, org: Organization) -> Access:

@@ -30,7 +30,17 @@ from appointments.models import (
     AppointmentTag,
     AppointmentType,
 )
-from scheduling.models import Definition, FlowStatus, Location, Operatory, Patient, Provider
+from scheduling.access import Access
+from scheduling.db import prepared_cursor
+from scheduling.models import (
+    Definition,
+    FlowStatus,
+    Location,
+    Operatory,
+    Patient,
+    Provider,
+)
+from scheduling.models.base import Restriction
 
 #: The columns read for each appointment, in the order ``render`` unpacks them.
 _COLUMNS = (
@@ -108,20 +118,31 @@ def display_rows(ids: Sequence[int]) -> list[dict]:
     """The appointments with primary keys ``ids``, rendered, in the order of ``ids``."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_select()} WHERE a.id = ANY(%s)", [list(ids)])
+    with prepared_cursor() as cursor:
+        cursor.execute(f"{_select()} WHERE a.id = ANY(%s::bigint[])", [list(ids)])
         rows = {row[0]: render(row) for row in cursor.fetchall()}
     return [rows[pk] for pk in ids if pk in rows]
 
 
-def display_one(queryset: QuerySet) -> dict | None:
-    """The one appointment of ``queryset`` (restricted to the caller, naming one uuid),
-    rendered, in one statement: the queryset becomes a scalar subquery that PostgreSQL
-    runs first (an index lookup), so the display SELECT reads one row by its key. (As
-    ``IN (subquery)`` the planner joined the whole table: 60 ms on 100,000 rows.)"""
-    sql, params = queryset.order_by().values("id")[:1].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_select()} WHERE a.id = ({sql})", params)
+_RESTRICTION = Restriction(Appointment, "k")
+
+
+@cache
+def _select_one() -> str:
+    """The display SELECT of one appointment the caller may see, named by its uuid: the
+    key is found first (a scalar subquery on the org's uuid index), so the statement
+    reads one row. (As ``IN (subquery)`` the planner joined the whole table.)"""
+    table = connection.ops.quote_name(Appointment._meta.db_table)
+    return (
+        f"{_select()} WHERE a.id = (SELECT k.id FROM {table} k"
+        f" WHERE k.uuid = %s::uuid AND {_RESTRICTION.sql})"
+    )
+
+
+def display_one(access: Access, uuid) -> dict | None:
+    """The appointment ``uuid`` rendered, if ``access`` may see it; one prepared statement."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_select_one(), [uuid, *_RESTRICTION.params(access)])
         row = cursor.fetchone()
     return None if row is None else render(row)
 

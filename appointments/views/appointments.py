@@ -103,8 +103,7 @@ class AppointmentViewSet(
         return self.display_page(self.filter_queryset(self.get_queryset()))
 
     def retrieve(self, request, *args, **kwargs):
-        uuid = self.kwargs[self.lookup_url_kwarg]
-        row = display_one(super().get_queryset().filter(uuid=uuid))
+        row = display_one(self.access, self.kwargs[self.lookup_url_kwarg])
         if row is None:
             raise NotFound("Appointment not found.")
         return Response(row)

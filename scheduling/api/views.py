@@ -53,7 +53,7 @@ class OrgScopedMixin:
         self.perform_authentication(request)
         if request.user is None:
             raise exceptions.NotAuthenticated()
-        prefetched = getattr(request.auth, "membership", NOT_READ)  # read with the token
+        prefetched = getattr(request.auth, "access", NOT_READ)  # read with the token
         self.access = Access.member(request.user, kwargs["org_id"], prefetched=prefetched)
         request.access = self.access
         request.org = self.access.org

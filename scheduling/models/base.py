@@ -74,6 +74,46 @@ class OrgQuerySet(models.QuerySet):
         )
 
 
+class Restriction:
+    """``restrict(access)`` as a WHERE condition over a table alias, for constant SQL.
+
+    ``sql`` is the same for every caller (the org and the permitted locations are
+    parameters, NULL for all locations), so a statement built on it can be prepared once;
+    ``params(access)`` fills it. Only for scopes a row holds itself (its location column,
+    SELF, ORG_WIDE); an undeclared model matches nothing, as with ``restrict``.
+    """
+
+    def __init__(self, model: type[models.Model], alias: str):
+        scope = declared_scope(model)
+        self.declared = scope is not None
+        self.by_location = self.declared and scope != LocationScope.ORG_WIDE
+        if not self.declared:
+            self.sql = "FALSE"
+            return
+        self.sql = f"{alias}.org_id = %s"
+        if not self.by_location:
+            return
+        if scope == LocationScope.SELF:
+            column, nullable = "id", False
+        elif "__" not in scope:
+            field = model._meta.get_field(scope)
+            column, nullable = field.column, field.null
+        else:
+            raise ValueError(f"{model.__name__}: a Restriction follows no path ({scope})")
+        permitted = f"{alias}.{column} = ANY(%s::bigint[])"
+        if nullable:
+            permitted += f" OR {alias}.{column} IS NULL"
+        self.sql += f" AND (%s::bigint[] IS NULL OR {permitted})"
+
+    def params(self, access: Access) -> list:
+        if not self.declared:
+            return []
+        if not self.by_location:
+            return [access.org.pk]
+        ids = None if access.location_ids is None else sorted(access.location_ids)
+        return [access.org.pk, ids, ids]
+
+
 class LiveOrgManager(models.Manager.from_queryset(OrgQuerySet)):
     """The default manager of a model whose DELETE is irreversible but whose rows others
     still name (a blockout type its blockouts show): deleted rows (``deleted_at`` set) are

@@ -1,6 +1,7 @@
 """The display path answers exactly what ``AppointmentSerializer`` declares, in a
 constant number of queries however many appointments a page holds."""
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from appointments.models import Appointment, AppointmentTag
 from appointments.serializers.appointments import AppointmentSerializer
 from appointments.serializers.display import display_one, display_rows
+from scheduling.access import Access
+from scheduling.models import Role
 from tests.factories import (
     AppointmentFactory,
     AppointmentProcedureFactory,
@@ -18,6 +21,8 @@ from tests.factories import (
     AppointmentTypeFactory,
     DefinitionFactory,
     FlowStatusFactory,
+    LocationFactory,
+    MembershipFactory,
     ProviderFactory,
 )
 
@@ -99,8 +104,21 @@ def test_rows_come_in_the_order_asked_and_only_those_asked(org, location):
     made = [AppointmentFactory(org=org, operatory__location=location) for _ in range(3)]
     ids = [made[2].pk, made[0].pk]
     assert [row["id"] for row in display_rows(ids)] == [str(made[2].uuid), str(made[0].uuid)]
-    assert display_one(Appointment.objects.filter(pk=made[1].pk))["id"] == str(made[1].uuid)
-    assert display_one(Appointment.objects.filter(pk=-1)) is None
+    access = Access.operator(org)
+    assert display_one(access, made[1].uuid)["id"] == str(made[1].uuid)
+    assert display_one(access, uuid.uuid4()) is None
+
+
+def test_one_is_read_only_where_the_caller_may_see_it(org, other_org, location):
+    here, elsewhere = location, LocationFactory(org=org)
+    mine = AppointmentFactory(org=org, operatory__location=here)
+    theirs = AppointmentFactory(org=org, operatory__location=elsewhere)
+    foreign = AppointmentFactory(org=other_org)
+    limited = Access(org, MembershipFactory(org=org, role=Role.STAFF, locations=[here]))
+    assert display_one(limited, mine.uuid)["id"] == str(mine.uuid)
+    assert display_one(limited, theirs.uuid) is None
+    assert display_one(Access.operator(org), theirs.uuid)["id"] == str(theirs.uuid)
+    assert display_one(Access.operator(org), foreign.uuid) is None
 
 
 def test_one_query_whatever_the_number_of_appointments(org, location):

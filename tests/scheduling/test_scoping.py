@@ -4,8 +4,10 @@ forgets its declaration shows nothing."""
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
-from scheduling.access import Access
+from scheduling.access import NOT_READ, Access
+from scheduling.api.authentication import read_token
 from scheduling.api.relations import OrgRelatedField, OrgRelatedListField, resolve_many
 from scheduling.exceptions import Forbidden, NotFound
 from scheduling.models import (
@@ -17,13 +19,14 @@ from scheduling.models import (
     OrgOwnedModel,
     Role,
 )
-from scheduling.models.base import OrgQuerySet, declared_scope, location_id_of
+from scheduling.models.base import OrgQuerySet, Restriction, declared_scope, location_id_of
 from tests.endpoints import api_operations
 from tests.factories import (
     AppointmentFactory,
     LocationFactory,
     MembershipFactory,
     OperatoryFactory,
+    OrganizationFactory,
     UserFactory,
     issue_token,
 )
@@ -147,17 +150,54 @@ def test_naming_a_row_at_a_forbidden_location_is_refused(org):
 def test_the_membership_read_with_the_token_is_the_same_access(org, location, second_location):
     user = UserFactory()
     MembershipFactory(org=org, user=user, role=Role.STAFF, locations=[location])
-    issue_token(user)
-    row = (
-        ApiToken.objects.filter(user=user)
-        .annotate(membership=Access.membership_subquery(user.pk, org.uuid))
-        .get()
-    )
-    prefetched = Access.member(user, org.uuid, prefetched=row.membership)
+    token = ApiToken.objects.get(prefix=ApiToken.parse_prefix(issue_token(user)))
+    read, prefetched = read_token(token.prefix, org.uuid)
     queried = Access.member(user, org.uuid)
+    assert read == token and read.user == user and read.user.username == user.username
     assert prefetched.org == queried.org == org and prefetched.org.name == org.name
     assert prefetched.role == queried.role == Role.STAFF
     assert prefetched.location_ids == queried.location_ids == frozenset({location.pk})
     assert prefetched.membership.pk == Membership.objects.get(user=user).pk
+    assert read_token(token.prefix, OrganizationFactory().uuid)[1] is None  # not a member
+    assert read_token(token.prefix, None)[1] is NOT_READ
     with pytest.raises(NotFound):
         Access.member(user, org.uuid, prefetched=None)
+    token.revoke()
+    assert read_token(token.prefix, org.uuid) is None
+
+
+def _direct_scope_models():
+    return [
+        model
+        for model in ORG_OWNED
+        if declared_scope(model) is not None and "__" not in declared_scope(model)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", _direct_scope_models(), ids=lambda m: m.__name__)
+def test_a_restriction_in_sql_selects_what_restrict_selects(model, org, other_org):
+    here, there = LocationFactory(org=org), LocationFactory(org=org)
+    for made in (
+        AppointmentFactory(org=org, location=here),
+        AppointmentFactory(org=org, location=there),
+        AppointmentFactory(org=other_org),
+        OperatoryFactory(org=org, location=there),
+    ):
+        assert made.pk
+    limited = Access(org, MembershipFactory(org=org, role=Role.STAFF, locations=[here]))
+    restriction = Restriction(model, "r")
+    table = connection.ops.quote_name(model._meta.db_table)
+    for access in (limited, Access.operator(org), Access.operator(other_org)):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.id FROM {table} r WHERE {restriction.sql}", restriction.params(access)
+            )
+            in_sql = {row[0] for row in cursor.fetchall()}
+        assert in_sql == set(model.objects.restrict(access).values_list("pk", flat=True))
+
+
+def test_an_undeclared_model_restricted_in_sql_matches_nothing(monkeypatch):
+    monkeypatch.setattr(Operatory, "location_scope", None)
+    restriction = Restriction(Operatory, "r")
+    assert (restriction.sql, restriction.params(None)) == ("FALSE", [])
