@@ -19,39 +19,47 @@ statements then run unprepared.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 
 class _PreparingCursor(ServerBindingCursor):
-    """Binds on the server and prepares what it runs from the first time, unless the
-    connection's ``prepare_threshold`` is None (``DATABASE_PREPARED_STATEMENTS=false``)."""
+    """Binds on the server, prepares what it runs from the first time (unless the
+    connection's ``prepare_threshold`` is None: ``DATABASE_PREPARED_STATEMENTS=false``) and
+    reads results in PostgreSQL's binary format (no text to parse back into timestamps,
+    uuids and numbers)."""
 
-    def execute(self, query, params=None, *, prepare=True, binary=None):
+    def execute(self, query, params=None, *, prepare=True, binary=True):
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
-@contextmanager
-def prepared_cursor() -> Iterator:
+class prepared_cursor:  # noqa: N801 (used like a function: ``with prepared_cursor() as c``)
     """A cursor of the default connection for constant SQL with ``%s`` parameters.
 
     Only for statements whose text never varies with the values: a statement built per
     call would fill psycopg's cache and evict the ones worth keeping. Parameters are
     typed on the server, so cast what PostgreSQL cannot infer (``%s::bigint[]``).
     """
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = _PreparingCursor(connection.connection)
-    wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
-    with wrapper(raw, connection) as cursor:
-        yield cursor
+
+    def __enter__(self):
+        db = connections[DEFAULT_DB_ALIAS]
+        db.close_if_health_check_failed()
+        db.ensure_connection()
+        db.validate_thread_sharing()
+        with db.wrap_database_errors:
+            raw = _PreparingCursor(db.connection)
+        self.cursor = (_LoggedCursor if db.queries_logged else CursorWrapper)(raw, db)
+        return self.cursor
+
+    def __exit__(self, *exc_info):
+        self.cursor.close()
 
 
 class _LoggedCursor(CursorDebugWrapper):
@@ -73,3 +81,89 @@ def from_row(model: type[Model], values) -> Model:
     """A model instance from the values ``column_list`` selected, as the ORM would load it."""
     names = [field.attname for field in model._meta.concrete_fields]
     return model.from_db(connection.alias, names, values)
+
+
+def run_together(statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """Several ``(sql, params)`` in one round trip; the rows of each ([] for a statement
+    that returns none).
+
+    They reach PostgreSQL as one multi-statement query: one after the other, each on a
+    snapshot of its own taken when it starts (READ COMMITTED), exactly as if sent one by
+    one, so a statement sees what an earlier one waited for (a lock) and wrote. Inside a
+    transaction they are part of it; outside, the batch is one implicit transaction.
+    Django logs the batch as one query.
+    """
+    if not statements:
+        return []
+    sql = "; ".join(statement for statement, _ in statements)
+    params = [param for _, statement_params in statements for param in statement_params]
+    results = []
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            results.append(cursor.fetchall() if cursor.description is not None else [])
+            if not cursor.nextset():
+                break
+    return results
+
+
+def fetch_together(querysets: Sequence[QuerySet]) -> list[list[Model]]:
+    """The instances of several querysets, read in one round trip (``run_together``).
+
+    Each result set becomes instances as iterating its queryset would make them,
+    ``select_related`` and annotations included (not ``prefetch_related``, nor instances
+    a related manager already knows). A queryset that can match nothing
+    (``filter(pk__in=[])``) costs nothing.
+    """
+    compilers, statements = [], []
+    for queryset in querysets:
+        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+        try:
+            statements.append(compiler.as_sql())
+        except EmptyResultSet:
+            compilers.append(None)
+            continue
+        compilers.append(compiler)
+    fetched = iter(run_together(statements))
+    return [[] if c is None else list(_instances(c, next(fetched))) for c in compilers]
+
+
+def insert_together(groups: Iterable[Sequence[Model]]) -> None:
+    """INSERT new instances, each group (of one model) as one multi-row statement, every
+    group in one round trip (``run_together``).
+
+    As ``bulk_create`` inserts them (defaults, ``auto_now`` stamps, related objects
+    saved first), without reading back primary keys: for rows nobody refers to next
+    (links, history entries). A database error is Django's, as from ``bulk_create``.
+    """
+    groups = [list(group) for group in groups]
+    statements = []
+    for group in groups:
+        if not group:
+            continue
+        model = type(group[0])
+        for obj in group:
+            obj._prepare_related_fields_for_save(operation_name="insert_together")
+        fields = [f for f in model._meta.concrete_fields if not f.generated and not f.primary_key]
+        query = InsertQuery(model)
+        query.insert_values(fields, group)
+        statements.extend(query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql())
+    run_together(statements)
+    for group in groups:
+        for obj in group:
+            obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def _instances(compiler, rows: list) -> Iterator[Model]:
+    """As ``ModelIterable`` makes instances from a compiler's rows."""
+    select, klass_info = compiler.select, compiler.klass_info
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
+    for row in compiler.results_iter([rows]):
+        obj = klass_info["model"].from_db(DEFAULT_DB_ALIAS, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        yield obj

@@ -24,6 +24,7 @@ from scheduling.api.relations import (
     OrgRelatedField,
     OrgRelatedListField,
     ResolutionCache,
+    named_ids,
     preresolve,
 )
 from scheduling.exceptions import DomainError
@@ -122,16 +123,6 @@ class BulkRowSerializer(AppointmentCreateSerializer):
         return [*always, *(field for field in optional if field.field_name in row)]
 
 
-def _named(rows: list, fields: dict) -> Iterator[tuple]:
-    """``(queryset, raw ids)`` for each related-id field, over every row of the batch."""
-    for name, field in fields.items():
-        if isinstance(field, OrgRelatedField):
-            yield field.queryset, [row.get(name) for row in rows]
-        elif isinstance(field, OrgRelatedListField):
-            values = (row.get(name) for row in rows)
-            yield field.queryset, [v for value in values if isinstance(value, list) for v in value]
-
-
 def _known_codes(rows: list, access: Access) -> set[str]:
     named = {
         code.strip().upper()
@@ -166,7 +157,7 @@ def validated_rows(rows: Iterable[Any], *, access: Access) -> Iterator[ImportRow
             "known_procedure_codes": _known_codes(objects, access),
         }
     )
-    preresolve(access, cache, _named(objects, serializer.fields))
+    preresolve(access, cache, named_ids(objects, serializer.fields))
     for index, row in enumerate(rows):
         external_id = str(row.get("external_id") or "") if isinstance(row, dict) else ""
         try:

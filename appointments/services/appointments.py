@@ -46,7 +46,8 @@ from appointments.services.times import (
     local_wall_times,
     set_interval,
 )
-from appointments.services.warnings import provider_overlap_warnings
+from appointments.services.warnings import overlap_warnings, provider_overlap_warnings
+from scheduling.db import insert_together
 from scheduling.exceptions import InvalidState
 from scheduling.models import Definition, Location, Operatory, Organization, ProcedureCode, Provider
 from scheduling.services import check_version, unique_violations, versioned_update
@@ -206,18 +207,28 @@ def appointment_create(
     providers, tags = list(providers), list(tags)
     appointment = build_appointment(org=org, **fields)
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
-        hold_slot(appointment, allow_overlap=allow_overlap)
-        appointment.save()
-        for model, rows in (
-            (AppointmentProvider, provider_link_rows(appointment, providers)),
-            (AppointmentTag, tag_rows(appointment, tags)),
-            (AppointmentProcedure, initial_procedure_rows(appointment, procedure_codes)),
-        ):
-            model.objects.bulk_create(model(**row) for row in rows)
-        history.record(
-            appointment, action, actor=actor, changes=creation_changes(appointment, providers, tags)
+        held = hold_slot(
+            appointment, allow_overlap=allow_overlap, provider_ids=[p.pk for p in providers]
         )
-    appointment.warnings = provider_overlap_warnings(appointment, [p.pk for p in providers])
+        appointment.save()
+        changes = creation_changes(appointment, providers, tags)
+        insert_together(  # its providers, tags, procedures and history entry: one round trip
+            [
+                *(
+                    [model(**row) for row in rows]
+                    for model, rows in (
+                        (AppointmentProvider, provider_link_rows(appointment, providers)),
+                        (AppointmentTag, tag_rows(appointment, tags)),
+                        (
+                            AppointmentProcedure,
+                            initial_procedure_rows(appointment, procedure_codes),
+                        ),
+                    )
+                ),
+                [history.entry(appointment, action, actor=actor, changes=changes)],
+            ]
+        )
+    appointment.warnings = overlap_warnings(held.providers)
     return appointment
 
 

@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
 
 from appointments.models import (
@@ -162,31 +162,35 @@ def rehearsal() -> Iterator[None]:
         _rehearsal.reset(token)
 
 
-def lock_slot(slot: Slot) -> None:
+def lock_slot(slot: Slot, *, then: tuple[str, Sequence] | None = None) -> list:
     """Serialize bookings of the slot's chair until the current transaction ends, and hold
     off new blockouts at its location meanwhile (their lock, taken shared: bookings of other
-    chairs do not wait)."""
-    lock_chairs([(slot.location_id, slot.operatory_id)])
+    chairs do not wait). ``then``: a statement run once the locks are held (``xact_locks``)."""
+    return lock_chairs([(slot.location_id, slot.operatory_id)], then=then)
 
 
 def _lock_order(key: int) -> int:
     return key % 2**31  # the key the lock is taken under (``xact_locks``)
 
 
-def lock_chairs(chairs: Iterable[tuple[int, int]]) -> None:
+def lock_chairs(
+    chairs: Iterable[tuple[int, int]], *, then: tuple[str, Sequence] | None = None
+) -> list:
     """Lock many chairs, given as ``(location id, operatory id)``, until the transaction
     ends: every location's blockout lock shared, then every chair's lock, each kind in
     ascending order, in one statement. A single booking is the case of one chair; since
     everyone locks locations before chairs and each in the same order, no two writers can
-    wait for each other in a circle. A rehearsal (dry run) locks nothing."""
+    wait for each other in a circle. A rehearsal (dry run) locks nothing (``then`` still
+    runs). Returns the rows of ``then``."""
     if _rehearsal.get():
-        return
+        return xact_locks([], then=then)
     chairs = set(chairs)
     locations = sorted({location for location, _ in chairs}, key=_lock_order)
     operatories = sorted({operatory for _, operatory in chairs}, key=_lock_order)
-    xact_locks(
+    return xact_locks(
         [Lock(LOCATION_BLOCKOUTS, location, shared=True) for location in locations]
-        + [Lock(OPERATORY_BOOKINGS, operatory) for operatory in operatories]
+        + [Lock(OPERATORY_BOOKINGS, operatory) for operatory in operatories],
+        then=then,
     )
 
 
@@ -447,25 +451,37 @@ def find_conflicts(
     return conflicts
 
 
-def ensure_slot_free(slot: Slot, *, allow_overlap: bool = False) -> Conflicts:
+def ensure_slot_free(
+    slot: Slot, *, allow_overlap: bool = False, provider_ids: Iterable[int] = ()
+) -> Conflicts:
     """Lock the chair, then refuse the slot if it is taken or blocked (409).
 
     Call inside the transaction that writes the appointment: the locks are held until
     that transaction commits, so no other booking of the chair, and no new blockout at
-    the location, can slip in between.
+    the location, can slip in between. ``provider_ids``: the booking's providers, whose
+    other appointments meanwhile come back in ``providers`` (a warning, never a refusal).
     """
-    lock_slot(slot)
-    if not _may_collide(slot, appointments=not allow_overlap):
-        return Conflicts()  # the common case, settled in one query
-    (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
-    if conflicts.blocking_codes:
-        raise SchedulingConflict(conflicts, slot.timezone)
+    provider_ids = list(provider_ids)
+    # The locks, then (once they are held) whether anything could collide: one round trip.
+    ((may_collide, providers_busy),) = lock_slot(
+        slot, then=_collision_check(slot, appointments=not allow_overlap, providers=provider_ids)
+    )
+    conflicts = Conflicts()  # the common case, settled here
+    if may_collide:
+        (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
+        if conflicts.blocking_codes:
+            raise SchedulingConflict(conflicts, slot.timezone)
+    if providers_busy:
+        conflicts.providers = provider_overlaps(slot, provider_ids)
     return conflicts
 
 
-def _may_collide(slot: Slot, *, appointments: bool) -> bool:
-    """Whether anything could block the slot: a live appointment in the chair (before the
-    rules are asked) or a no-schedule blockout. One query; the details only when so."""
+def _collision_check(
+    slot: Slot, *, appointments: bool, providers: Sequence[int]
+) -> tuple[str, Sequence]:
+    """The statement answering whether anything could block the slot (a live appointment
+    in the chair, before the rules are asked, or a no-schedule blockout) and whether one
+    of ``providers`` is booked elsewhere meanwhile; the details are read only when so."""
     blocking = blockouts_overlapping(
         org=slot.org_id,
         location_id=slot.location_id,
@@ -473,17 +489,28 @@ def _may_collide(slot: Slot, *, appointments: bool) -> bool:
         start=slot.start,
         end=slot.end,
     ).filter(blockout_type__is_no_schedule=True)
-    checks = {"blocked": Exists(blocking)}
+    collides = Exists(blocking)
     if appointments:
-        taken = _overlapping(
-            Appointment.objects.filter(
-                org=slot.org_id, operatory=slot.operatory_id, status__in=LIVE_STATUSES
-            ),
-            slot.start,
-            slot.end,
+        collides |= Exists(_others_overlapping(slot).filter(operatory=slot.operatory_id))
+    busy = Value(False)
+    if providers:
+        busy = Exists(
+            _others_overlapping(slot).filter(
+                provider_links__org=slot.org_id, provider_links__provider__in=providers
+            )
         )
-        if slot.exclude_appointment_id is not None:
-            taken = taken.exclude(pk=slot.exclude_appointment_id)
-        checks["taken"] = Exists(taken)
-    found = Location.objects.filter(pk=slot.location_id).annotate(**checks)
-    return any(found.values_list(*checks).get())
+    found = Location.objects.filter(pk=slot.location_id).values_list(
+        ExpressionWrapper(collides, output_field=BooleanField()),
+        ExpressionWrapper(busy, output_field=BooleanField()),
+    )
+    return found.query.sql_with_params()
+
+
+def _others_overlapping(slot: Slot):
+    """The org's other live appointments overlapping the slot (any chair)."""
+    others = _overlapping(
+        Appointment.objects.filter(org=slot.org_id, status__in=LIVE_STATUSES), slot.start, slot.end
+    )
+    if slot.exclude_appointment_id is not None:
+        others = others.exclude(pk=slot.exclude_appointment_id)
+    return others

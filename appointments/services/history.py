@@ -97,6 +97,20 @@ def entry_values(
     }
 
 
+def entry(
+    appointment: Appointment,
+    action: HistoryAction,
+    *,
+    actor,
+    changes: dict[str, dict[str, Any]] | None = None,
+    note: str = "",
+) -> AppointmentHistory:
+    """The (unsaved) history entry of a write to ``appointment``."""
+    return AppointmentHistory(
+        **entry_values(appointment, action, actor=actor, changes=changes, note=note)
+    )
+
+
 def record(
     appointment: Appointment,
     action: HistoryAction,

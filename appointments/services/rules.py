@@ -4,6 +4,7 @@ chair, and the chair is free (``hold_slot``, through the conflict engine)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from appointments.models import (
     AppointmentType,
     AppointmentTypeStatus,
 )
-from appointments.services.conflicts import Slot, ensure_slot_free
+from appointments.services.conflicts import Conflicts, Slot, ensure_slot_free
 from appointments.services.times import instant_at
 from scheduling.models import Location, Operatory
 
@@ -86,14 +87,19 @@ def check_slot_fields(appointment: Appointment) -> None:
         raise ValidationError(errors)
 
 
-def hold_slot(appointment: Appointment, *, allow_overlap: bool) -> None:
-    """Lock the chair and refuse a taken or blocked slot (no-op if it holds no slot)."""
+def hold_slot(
+    appointment: Appointment, *, allow_overlap: bool, provider_ids: Iterable[int] = ()
+) -> Conflicts:
+    """Lock the chair and refuse a taken or blocked slot (no-op if it holds no slot).
+
+    Returns what the slot met without being refused: the appointments of ``provider_ids``
+    elsewhere meanwhile (``Conflicts.providers``).
+    """
     if appointment.status not in LIVE_STATUSES:
-        return
+        return Conflicts()
     check_slot_fields(appointment)
-    ensure_slot_free(
-        Slot.of(appointment),
-        allow_overlap=allow_overlap,
+    return ensure_slot_free(
+        Slot.of(appointment), allow_overlap=allow_overlap, provider_ids=provider_ids
     )
 
 

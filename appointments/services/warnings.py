@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from appointments.models import LIVE_STATUSES, Appointment, AppointmentProvider
-from appointments.services.conflicts import PROVIDER_OVERLAP, Slot, provider_overlaps
+from appointments.services.conflicts import (
+    PROVIDER_OVERLAP,
+    ProviderOverlap,
+    Slot,
+    provider_overlaps,
+)
 from scheduling.timezones import to_local
 
 
@@ -47,11 +52,16 @@ def provider_overlap_warnings(
         provider_ids = AppointmentProvider.objects.filter(
             org=appointment.org_id, appointment=appointment
         ).values_list("provider", flat=True)
+    return overlap_warnings(provider_overlaps(slot, provider_ids))
+
+
+def overlap_warnings(overlaps: Iterable[ProviderOverlap]) -> list[SchedulingWarning]:
+    """``PROVIDER_OVERLAP`` for each of ``overlaps``."""
     return [
         SchedulingWarning(
             PROVIDER_OVERLAP, provider=overlap.provider, appointment=overlap.appointment
         )
-        for overlap in provider_overlaps(slot, provider_ids)
+        for overlap in overlaps
     ]
 
 

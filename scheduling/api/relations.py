@@ -9,7 +9,7 @@ location check follows the model's declared ``location_scope``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from scheduling.access import Access
 from scheduling.api.serializers import StrictUUIDField
+from scheduling.db import fetch_together
 from scheduling.exceptions import NotFound
 from scheduling.models import Definition
 from scheduling.models.base import location_id_of
@@ -27,62 +28,73 @@ def label(model) -> str:
 
 
 class ResolutionCache(dict):
-    """Objects already resolved for one batch that names the same ids again and again (a
-    bulk import's rows): pass it as the serializer context's ``resolution_cache``.
+    """Objects already resolved for one request or batch (a bulk import's rows name the
+    same ids again and again): pass it as the serializer context's ``resolution_cache``.
 
-    Keyed by the queryset's SQL and the id, so a filtered queryset never answers for
-    another. Found objects are kept, and so are the ids ``preresolve`` found to be
-    unknown (``missing``); the location check runs on every use.
+    Keyed by the queryset (the field's own object: one serializer validates the whole
+    request or batch) and the id, so a field whose queryset is filtered never answers for
+    another. Found objects are kept, and so are the ids ``preresolve`` found to be unknown
+    (``missing``); the location check runs on every use.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.missing: set[tuple] = set()
-        self._sql: dict[int, tuple[QuerySet, str]] = {}
+        self._querysets: dict[int, QuerySet] = {}  # kept alive, so that ids stay unique
 
-    def sql(self, queryset: QuerySet) -> str:
-        """The queryset's SQL, compiled once per queryset object (compiling costs more
-        than the lookup it keys, and a batch's rows share their fields' querysets)."""
-        known = self._sql.get(id(queryset))
-        if known is None or known[0] is not queryset:
-            known = self._sql[id(queryset)] = (queryset, str(queryset.query))
-        return known[1]
+    def ident(self, queryset: QuerySet) -> int:
+        """What identifies ``queryset`` in the keys."""
+        self._querysets.setdefault(id(queryset), queryset)
+        return id(queryset)
 
     def key(self, queryset: QuerySet, value: UUID) -> tuple:
-        return (self.sql(queryset), value)
+        return (self.ident(queryset), value)
 
 
 def preresolve(
     access: Access, cache: ResolutionCache, named: Iterable[tuple[QuerySet, Iterable]]
 ) -> None:
-    """Resolve every id a batch names before its rows are validated one by one.
+    """Resolve every id a request names before its fields are validated one by one.
 
-    ``named``: ``(queryset, raw values)`` pairs, the values as the request gave them.
-    One query per distinct queryset (querysets with the same SQL share it); the objects
-    found and the ids found unknown both go into ``cache``, so that resolving the rows
-    afterwards (``resolve_many`` with the cache) makes no query. Values that are not UUID
-    strings are left for the fields to refuse.
+    ``named``: ``(queryset, raw values)`` pairs, the values as the request gave them
+    (``named_ids``). One round trip for all of them (``fetch_together``: a statement per
+    queryset); the objects found and the ids found unknown both go into ``cache``, so
+    that resolving the fields afterwards (``resolve_many`` with the cache) makes no
+    query. Values that are not UUID strings are left for the fields to refuse.
     """
-    wanted: dict[str, tuple[QuerySet, set[UUID]]] = {}
+    wanted: dict[int, tuple[QuerySet, set[UUID]]] = {}
     for queryset, values in named:
-        ids = wanted.setdefault(cache.sql(queryset), (queryset, set()))[1]
+        ids = wanted.setdefault(cache.ident(queryset), (queryset, set()))[1]
         for value in {v for v in values if isinstance(v, str)}:  # rows repeat ids a lot
             try:
                 ids.add(UUID(value))
             except ValueError:
                 continue
-    for sql, (queryset, ids) in wanted.items():
-        ids = {v for v in ids if (sql, v) not in cache and (sql, v) not in cache.missing}
-        if not ids:
-            continue
-        found = {
-            obj.uuid: obj for obj in queryset.restrict(access, named=True).filter(uuid__in=ids)
-        }
+    batch = []
+    for ident, (queryset, ids) in wanted.items():
+        ids = {v for v in ids if (ident, v) not in cache and (ident, v) not in cache.missing}
+        if ids:
+            batch.append((ident, ids, queryset.restrict(access, named=True).filter(uuid__in=ids)))
+    fetched = fetch_together([queryset for _ident, _ids, queryset in batch])
+    for (ident, ids, _queryset), objects in zip(batch, fetched, strict=True):
+        found = {obj.uuid: obj for obj in objects}
         for value in ids:
             if value in found:
-                cache[(sql, value)] = found[value]
+                cache[(ident, value)] = found[value]
             else:
-                cache.missing.add((sql, value))
+                cache.missing.add((ident, value))
+
+
+def named_ids(rows: Iterable[Mapping], fields: Mapping) -> Iterator[tuple[QuerySet, list]]:
+    """``(queryset, raw ids)`` of each related-id field among ``fields`` (a serializer's),
+    over the ``rows`` (request bodies), for ``preresolve``."""
+    rows = [row for row in rows if isinstance(row, Mapping)]
+    for name, field in fields.items():
+        if isinstance(field, OrgRelatedField):
+            yield field.queryset, [row.get(name) for row in rows]
+        elif isinstance(field, OrgRelatedListField):
+            values = (row.get(name) for row in rows)
+            yield field.queryset, [v for value in values if isinstance(value, list) for v in value]
 
 
 def resolve_many(
@@ -100,12 +112,12 @@ def resolve_many(
     found = {}
     unknown = wanted
     if cache is not None:
-        sql, unknown = cache.sql(queryset), []
+        ident, unknown = cache.ident(queryset), []
         for value in wanted:
-            obj = cache.get((sql, value))
+            obj = cache.get((ident, value))
             if obj is not None:
                 found[value] = obj
-            elif (sql, value) not in cache.missing:
+            elif (ident, value) not in cache.missing:
                 unknown.append(value)
     if unknown:
         for obj in queryset.restrict(access, named=True).filter(uuid__in=unknown):

@@ -22,13 +22,14 @@ A plain resource is a declaration (see the README, "Adding a resource"):
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from scheduling.access import NOT_READ, Access
 from scheduling.api.access import RolePermission
 from scheduling.api.exceptions import RequestValidationError, error_items
+from scheduling.api.relations import ResolutionCache, named_ids, preresolve
 from scheduling.exceptions import NotFound
 from scheduling.models import Role
 
@@ -152,9 +153,15 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         When the only errors are ids that name nothing in the org, the answer is a 404
         listing each of them with its ``loc``; any other error makes it a 422.
         """
+        context = self.get_serializer_context()
+        context["resolution_cache"] = cache = ResolutionCache()
         serializer = self.get_input_serializer_class()(
-            data=self.request.data, context=self.get_serializer_context(), **kwargs
+            data=self.request.data, context=context, **kwargs
         )
+        if isinstance(serializer, serializers.Serializer):
+            # Every id the body names, resolved in one round trip before the fields look.
+            named = named_ids([self.request.data], serializer.fields)
+            preresolve(self.access, cache, named)
         if not serializer.is_valid():
             raise_for_input_errors(serializer.errors)
         return serializer.validated_data

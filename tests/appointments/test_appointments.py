@@ -13,6 +13,7 @@ from tests.factories import (
     OperatoryFactory,
     PatientFactory,
     ProcedureCodeFactory,
+    ProviderFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -480,6 +481,39 @@ class TestReads:
         assert queries("appointments/cursor", first=1) == queries("appointments/cursor", first=10)
         one = Appointment.objects.first()
         assert queries(f"appointments/{one.uuid}") <= 6
+
+    def test_a_create_costs_nine_queries_whatever_it_names(self, org, book, location):
+        """Authentication (1); the ids the body names, together (1); the transaction (2);
+        the chair's locks with the collision check (1); the appointment (1); the type's
+        procedure codes (1); its providers, tags, procedures and history entry, together
+        (1); the answer (1). A provider booked elsewhere meanwhile adds the warning's
+        details (1); a slot that may collide adds the conflict engine's reads."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        ProcedureCodeFactory(org=org, code="D0120", default_fee="55.00")
+        kind = AppointmentTypeFactory(org=org, procedure_codes_to_add=["D0120"])
+        tags = [DefinitionFactory(org=org, category="AppointmentTag") for _ in range(3)]
+        providers = [ProviderFactory(org=org) for _ in range(3)]
+        book(start="07:00", end="07:30")  # the token's last_used_at is written once a minute
+
+        def queries(hour: int, count: int, **fields) -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                response = book(
+                    start=f"{hour:02d}:00",
+                    end=f"{hour:02d}:30",
+                    appointment_type_uuid=str(kind.uuid),
+                    provider_uuids=[str(p.uuid) for p in providers[:count]],
+                    tag_uuids=[str(t.uuid) for t in tags[:count]],
+                    **fields,
+                )
+            assert response.status_code == 201, response.json()
+            return len(ctx.captured_queries)
+
+        assert queries(8, 1) == queries(9, 3) == 9
+        other_chair = OperatoryFactory(org=org, location=location)
+        booked_elsewhere = queries(10, 1, operatory_uuid=str(other_chair.uuid))
+        assert queries(10, 1) == booked_elsewhere + 1 == 10
 
 
 def test_another_orgs_appointment_cannot_be_touched(org, other_org, booked, outsider_client):

@@ -1,0 +1,94 @@
+"""The kit's round-trip savers (scheduling/db.py): prepared statements for constant SQL,
+and several statements in one round trip, each seen by Django as one query."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from appointments.models import AppointmentHistory
+from scheduling.db import fetch_together, insert_together, prepared_cursor, run_together
+from scheduling.models import Location, Operatory
+from tests.factories import AppointmentFactory, LocationFactory, OperatoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared(fragment: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_prepared_statement_is_prepared_once_and_logged_with_its_values():
+    sql = "SELECT %s::int + 40 AS chairside_prepared_probe"
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(3):
+            with prepared_cursor() as cursor:
+                cursor.execute(sql, [2])
+                assert cursor.fetchone() == (42,)
+    assert _prepared("chairside_prepared_probe") == 1
+    assert [q["sql"] for q in ctx.captured_queries] == [
+        "SELECT 2::int + 40 AS chairside_prepared_probe"
+    ] * 3
+
+
+def test_statements_run_together_in_order_each_with_its_rows():
+    location = LocationFactory()
+    with CaptureQueriesContext(connection) as ctx:
+        results = run_together(
+            [
+                ("UPDATE scheduling_location SET name = %s WHERE id = %s", ["Moved", location.pk]),
+                ("SELECT name FROM scheduling_location WHERE id = %s", [location.pk]),
+                ("SELECT %s::int, %s::text", [7, "it's"]),
+            ]
+        )
+    assert results == [[], [("Moved",)], [(7, "it's")]]  # the second sees the first's write
+    assert len(ctx.captured_queries) == 1
+    assert run_together([]) == []
+
+
+def test_querysets_fetched_together_are_what_iterating_them_gives():
+    chair = OperatoryFactory()
+    AppointmentFactory(org=chair.org, operatory=chair)
+    with_location = Operatory.objects.filter(pk=chair.pk).select_related("location")
+    annotated = Location.objects.filter(pk=chair.location_id).annotate(
+        chairs=Count("operatories", distinct=True)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        operatories, locations, nothing = fetch_together(
+            [with_location, annotated, Location.objects.filter(pk__in=[])]
+        )
+    assert len(ctx.captured_queries) == 1
+    assert operatories == list(with_location) and nothing == []
+    assert locations == list(annotated) and locations[0].chairs == 1
+    with CaptureQueriesContext(connection) as ctx:  # select_related: no query to reach it
+        assert operatories[0].location.name == chair.location.name
+    assert ctx.captured_queries == []
+    assert not operatories[0]._state.adding
+
+
+def test_instances_inserted_together_are_saved_as_bulk_create_would():
+    appointment = AppointmentFactory()
+    entries = [
+        AppointmentHistory(
+            org_id=appointment.org_id,
+            appointment=appointment,
+            appointment_uuid=appointment.uuid,
+            action="created",
+            version=n,
+        )
+        for n in (1, 2)
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        insert_together([entries, []])
+    assert len(ctx.captured_queries) == 1
+    saved = AppointmentHistory.objects.filter(appointment=appointment).order_by("version")
+    assert [(e.uuid, e.version) for e in saved] == [(e.uuid, e.version) for e in entries]
+    assert all(e.created_at is not None and e.changes == {} for e in saved)
+    missing_uuid = AppointmentHistory(org_id=appointment.org_id, action="created")
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database's, as Django's
+        insert_together([[missing_uuid]])
