@@ -15,6 +15,12 @@ from scheduling.models.reference import (
     ProcedureCode,
     Provider,
 )
+from scheduling.models.schedules import (
+    OverrideReason,
+    ProviderScheduleOverride,
+    ProviderScheduleTemplate,
+    ScheduleNote,
+)
 from scheduling.models.tenancy import (
     ApiToken,
     Membership,
@@ -38,10 +44,14 @@ __all__ = [
     "OrgOwnedModel",
     "OrgQuerySet",
     "Organization",
+    "OverrideReason",
     "Patient",
     "ProcedureCode",
     "Provider",
+    "ProviderScheduleOverride",
+    "ProviderScheduleTemplate",
     "Role",
+    "ScheduleNote",
     "User",
     "VersionedModel",
 ]
