@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/me", MeView.as_view(), name="me"),
     path(API_PREFIX, include("scheduling.urls")),
+    path(API_PREFIX, include("scheduling.schedule.urls")),
     path(API_PREFIX, include("appointments.urls")),
     path(API_PREFIX, include("blockouts.urls")),
     # Last: anything else under /api/ (an unknown path, a malformed id) is the JSON 404 of

@@ -7,5 +7,9 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from scheduling import demo
+        from scheduling.api.exceptions import register_renderer
+        from scheduling.schedule.serializers import ScheduleClashSerializer
+        from scheduling.schedule.services import ScheduleClash
 
         demo.register_demo_seeder(demo.seed_reference_data)
+        register_renderer(ScheduleClash, lambda clash: ScheduleClashSerializer(clash).data)

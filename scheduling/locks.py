@@ -8,7 +8,9 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
   engine);
 - ``LOCATION_BLOCKOUTS``: blockout writes at a location take it exclusively; bookings
   take it shared, so a booking and a new no-schedule blockout cannot miss each other,
-  while bookings of different chairs still run side by side.
+  while bookings of different chairs still run side by side;
+- ``PROVIDER_SCHEDULE``: one writer of a provider's templates and overrides at a time, so
+  the check that keeps a provider in one place at a time sees every other write.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from scheduling.db import run_together
 
 OPERATORY_BOOKINGS = 0x4F50  # "OP"
 LOCATION_BLOCKOUTS = 0x424C  # "BL"
+PROVIDER_SCHEDULE = 0x5053  # "PS"
 
 
 @dataclass(frozen=True)

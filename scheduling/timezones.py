@@ -46,6 +46,29 @@ def to_utc(local_date: date, wall_time: time, tz_name: str) -> datetime:
     return instant
 
 
+def to_utc_after_gap(local_date: date, wall_time: time, tz_name: str) -> datetime:
+    """``to_utc``, except that a wall time skipped by a DST change becomes the first
+    instant after the gap (a weekly schedule's 02:30 on the spring-forward day starts at
+    03:00): what a recurring time means on the one day it does not exist."""
+    try:
+        return to_utc(local_date, wall_time, tz_name)
+    except NonexistentLocalTime:
+        pass
+    tz = zone(tz_name)
+    wall = datetime.combine(local_date, wall_time.replace(tzinfo=None))
+    # The gap's two readings bracket the change: before it, local time is earlier than
+    # the wall time; from the change on, later. The change is on a whole second.
+    low = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).replace(tzinfo=None) > wall:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
 def to_local(instant: datetime, tz_name: str) -> datetime:
     """``instant`` as a naive wall-clock datetime at the zone ``tz_name``."""
     return instant.astimezone(zone(tz_name)).replace(tzinfo=None)

@@ -41,6 +41,9 @@ from scheduling.models import (
     Patient,
     ProcedureCode,
     Provider,
+    ProviderScheduleOverride,
+    ProviderScheduleTemplate,
+    ScheduleNote,
 )
 from tests import factories as f
 
@@ -92,6 +95,13 @@ MAKERS: dict[type, Callable] = {
     BlockoutTemplateItem: lambda org, location, parent: f.BlockoutTemplateItemFactory(
         org=org, template=parent or _template(org, location)
     ),
+    ProviderScheduleTemplate: lambda org, location, parent: f.ScheduleTemplateFactory(
+        org=org, location=location
+    ),
+    ProviderScheduleOverride: lambda org, location, parent: f.ScheduleOverrideFactory(
+        org=org, location=location
+    ),
+    ScheduleNote: lambda org, location, parent: f.ScheduleNoteFactory(org=org, location=location),
 }
 
 
@@ -327,4 +337,49 @@ INPUTS: dict[str, Input] = {
         }
     ),
     "DELETE blockouts/templates/{template_uuid}/items/{item_uuid}": Input(),
+    # --- schedule: provider schedules and notes
+    "POST schedule/templates": Input(
+        body=lambda org, obj, location: {
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+            "location_uuid": _id(location),
+            "operatory_uuid": _chair(org, location),
+            "day_of_week": 0,
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "effective_from": DAY.isoformat(),
+        }
+    ),
+    "PATCH schedule/templates/{template_uuid}": Input(body=_versioned(end_time="11:30")),
+    "DELETE schedule/templates/{template_uuid}": Input(),
+    "POST schedule/overrides": Input(
+        body=lambda org, obj, location: {
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+            "location_uuid": _id(location),
+            "override_date": DAY.isoformat(),
+            "start_time": "13:00",
+            "end_time": "17:00",
+            "override_reason": "extra_hours",
+        }
+    ),
+    "PATCH schedule/overrides/{override_uuid}": Input(body=_versioned(note="Half day")),
+    "DELETE schedule/overrides/{override_uuid}": Input(),
+    "GET schedule/provider-availability": Input(
+        query=lambda org, obj, location: {
+            "provider_uuid": _id(f.ScheduleTemplateFactory(org=org, location=location).provider),
+            "location_uuid": _id(location),
+            "date": DAY.isoformat(),
+        }
+    ),
+    "GET schedule/daily-providers": Input(
+        query=lambda org, obj, location: {"location_uuid": _id(location), "date": DAY.isoformat()}
+    ),
+    "POST schedule/notes": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "note_date": DAY.isoformat(),
+            "note": "Dr. Lee out after 3",
+        }
+    ),
+    "PATCH schedule/notes/{note_uuid}": Input(body=_versioned(note="Fire drill at 10")),
+    "DELETE schedule/notes/{note_uuid}": Input(),
 }

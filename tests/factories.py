@@ -32,7 +32,10 @@ from scheduling.models import (
     Patient,
     ProcedureCode,
     Provider,
+    ProviderScheduleOverride,
+    ProviderScheduleTemplate,
     Role,
+    ScheduleNote,
     User,
 )
 from scheduling.timezones import to_utc
@@ -247,3 +250,39 @@ class PatientFlowEventFactory(OrgOwnedFactory):
     changed_at = factory.Sequence(
         lambda n: datetime(2031, 1, 6, 15, 0, tzinfo=UTC) + timedelta(minutes=n)
     )
+
+
+class ScheduleTemplateFactory(OrgOwnedFactory):
+    """Mondays 08:00–12:00 from 2030 on, at a location, for a new provider."""
+
+    class Meta:
+        model = ProviderScheduleTemplate
+
+    provider = factory.SubFactory(ProviderFactory, org=factory.SelfAttribute("..org"))
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    day_of_week = 0
+    start_time = time(8, 0)
+    end_time = time(12, 0)
+    effective_from = date(2030, 1, 1)
+
+
+class ScheduleOverrideFactory(OrgOwnedFactory):
+    """A day off for a new provider at a location."""
+
+    class Meta:
+        model = ProviderScheduleOverride
+
+    provider = factory.SubFactory(ProviderFactory, org=factory.SelfAttribute("..org"))
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    override_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n % 700))
+    is_unavailable = True
+    override_reason = "vacation"
+
+
+class ScheduleNoteFactory(OrgOwnedFactory):
+    class Meta:
+        model = ScheduleNote
+
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    note_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n))
+    note = "Dr. Lee out after 3"

@@ -30,26 +30,45 @@ class QueryFilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-class LocationUUIDFilter(django_filters.UUIDFilter):
-    """``?location_uuid=`` naming a location: unknown → 404, forbidden → 403.
+class OrgObjectFilter(django_filters.UUIDFilter):
+    """``?<model>_uuid=`` naming a row of the caller's org: unknown → 404, at a forbidden
+    location → 403; the rows are then filtered by ``lookup=row``.
 
-    ``apply`` names a FilterSet method ``(queryset, location)`` for filters that need more
-    than ``location_lookup=location``.
+    ``apply`` names a FilterSet method ``(queryset, row)`` for filters that need more.
     """
 
-    def __init__(self, *args, location_lookup: str = "location", apply: str | None = None, **kw):
-        kw.setdefault("help_text", "Only rows at this location.")
+    #: The model named (``model`` is django-filter's: the filtered rows').
+    target: type | None = None
+
+    def __init__(self, *args, target=None, lookup: str = "", apply: str | None = None, **kw):
         super().__init__(*args, **kw)
-        self.location_lookup = location_lookup
+        self.target = target or self.target
+        self.lookup = lookup
         self.apply = apply
 
     def filter(self, qs, value):
         if value in (None, ""):
             return qs
-        location = resolve_one(self.parent.request.access, Location.objects.all(), value)
+        found = resolve_one(self.parent.request.access, self.target.objects.all(), value)
         if self.apply:
-            return getattr(self.parent, self.apply)(qs, location)
-        return qs.filter(**{self.location_lookup: location})
+            return getattr(self.parent, self.apply)(qs, found)
+        return qs.filter(**{self.lookup: found})
+
+
+class LocationUUIDFilter(OrgObjectFilter):
+    """``?location_uuid=`` naming a location: unknown → 404, forbidden → 403."""
+
+    target = Location
+
+    def __init__(self, *args, location_lookup: str = "location", **kw):
+        kw.setdefault("help_text", "Only rows at this location.")
+        super().__init__(*args, lookup=location_lookup, **kw)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (``1.5`` is a 422, not rounded); ``min_value``/``max_value`` bound it."""
+
+    field_class = forms.IntegerField
 
 
 class CalendarDateFilter(django_filters.DateFilter):

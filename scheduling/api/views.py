@@ -101,12 +101,13 @@ class OrgScopedMixin:
             )
 
     def validated_query(self) -> dict:
-        """The action's declared query parameters, checked; errors are 422 ``query``."""
+        """The action's declared query parameters, checked; errors are 422 ``query`` (ids
+        that name nothing in the org: 404, as in a body)."""
         serializer = self.get_query_serializer_class()(
             data=self.request.query_params, context=self.get_serializer_context()
         )
         if not serializer.is_valid():
-            raise RequestValidationError(serializer.errors, location="query")
+            raise_for_input_errors(serializer.errors, location="query")
         return serializer.validated_data
 
     # --- reads -------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""Query-string filters of the schedule lists (bad values are 422 ``query`` errors)."""
+
+import django_filters
+
+from scheduling.api.filters import (
+    CalendarDateFilter,
+    IntegerFilter,
+    LocationUUIDFilter,
+    OrgObjectFilter,
+)
+from scheduling.models import (
+    Provider,
+    ProviderScheduleOverride,
+    ProviderScheduleTemplate,
+    ScheduleNote,
+)
+
+
+def _provider_filter():
+    return OrgObjectFilter(
+        target=Provider, lookup="provider", help_text="Only this provider's (unknown: 404)."
+    )
+
+
+class ScheduleTemplateFilterSet(django_filters.FilterSet):
+    provider_uuid = _provider_filter()
+    location_uuid = LocationUUIDFilter()
+    day_of_week = IntegerFilter(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday.")
+
+    class Meta:
+        model = ProviderScheduleTemplate
+        fields = ["provider_uuid", "location_uuid", "day_of_week"]
+
+
+class ScheduleOverrideFilterSet(django_filters.FilterSet):
+    provider_uuid = _provider_filter()
+    location_uuid = LocationUUIDFilter()
+    date_from = CalendarDateFilter(
+        field_name="override_date", lookup_expr="gte", help_text="On or after (local date)."
+    )
+    date_to = CalendarDateFilter(
+        field_name="override_date", lookup_expr="lte", help_text="On or before (local date)."
+    )
+
+    class Meta:
+        model = ProviderScheduleOverride
+        fields = ["provider_uuid", "location_uuid", "date_from", "date_to"]
+
+
+class ScheduleNoteFilterSet(django_filters.FilterSet):
+    location_uuid = LocationUUIDFilter()
+    date_from = CalendarDateFilter(
+        field_name="note_date", lookup_expr="gte", help_text="On or after (local date)."
+    )
+    date_to = CalendarDateFilter(
+        field_name="note_date", lookup_expr="lte", help_text="On or before (local date)."
+    )
+
+    class Meta:
+        model = ScheduleNote
+        fields = ["location_uuid", "date_from", "date_to"]
