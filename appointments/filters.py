@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from appointments.models import (
     Appointment,
     AppointmentProvider,
+    AppointmentRule,
     AppointmentStatus,
     AppointmentType,
     AppointmentTypeLocation,
@@ -45,6 +46,38 @@ class AppointmentTypeFilterSet(StatusDefaultFilterSet):
     def offered_at(self, queryset, location):
         links = AppointmentTypeLocation.objects.filter(appointment_type=OuterRef("pk"))
         return queryset.filter(Exists(links.filter(location=location)) | ~Exists(links))
+
+
+class AppointmentRuleFilterSet(django_filters.FilterSet):
+    """Filters of ``GET /schedule/appointment-rules``.
+
+    A location's rules are the ones that decide there: its own and the org-wide ones (a
+    rule for the location overrides the org-wide rule of the pair, so a client needs both
+    to tell what applies). Without ``location_uuid`` every rule the caller may see.
+    """
+
+    location_uuid = LocationUUIDFilter(
+        apply="applying_at",
+        help_text="Rules that apply at this location: its own and the org-wide ones. "
+        "Omitted: every rule the caller may see (org-wide and per location).",
+    )
+    appointment_type_uuid = django_filters.UUIDFilter(
+        method="filter_appointment_type",
+        help_text="Rules where this type is either side of the pair.",
+    )
+
+    class Meta:
+        model = AppointmentRule
+        fields = ["location_uuid", "appointment_type_uuid"]
+
+    def applying_at(self, queryset, location):
+        return queryset.filter(Q(location=location) | Q(location__isnull=True))
+
+    def filter_appointment_type(self, queryset, name, value):
+        appointment_type = resolve_one(self.request.access, AppointmentType.objects.all(), value)
+        return queryset.filter(
+            Q(appointment_type_a=appointment_type) | Q(appointment_type_b=appointment_type)
+        )
 
 
 class DateOrDateTimeField(forms.CharField):

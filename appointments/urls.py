@@ -1,4 +1,5 @@
-"""Routes of the Appointments and Appointment Types sections."""
+"""Routes of the Appointments and Appointment Types sections, and of the Schedule
+section's appointment rules (read by the conflict engine, which lives here)."""
 
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
@@ -14,6 +15,9 @@ router.register(
     "appointments/confirmation-statuses",
     views.ConfirmationStatusViewSet,
     basename="confirmation-status",
+)
+router.register(
+    "schedule/appointment-rules", views.AppointmentRuleViewSet, basename="appointment-rule"
 )
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")

@@ -28,6 +28,7 @@ from appointments.models import (
     AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
+    AppointmentRule,
     AppointmentType,
     PatientFlowEvent,
 )
@@ -88,6 +89,9 @@ MAKERS: dict[type, Callable] = {
     ),
     PatientFlowEvent: lambda org, location, parent: f.PatientFlowEventFactory(
         org=org, appointment=parent or _appointment(org, location)
+    ),
+    AppointmentRule: lambda org, location, parent: f.AppointmentRuleFactory(
+        org=org, location=location
     ),
     BlockoutType: lambda org, location, parent: f.BlockoutTypeFactory(org=org),
     Blockout: lambda org, location, parent: f.BlockoutFactory(org=org, location=location),
@@ -305,6 +309,17 @@ INPUTS: dict[str, Input] = {
             "providers": [{"provider_uuid": _id(f.ProviderFactory(org=org))}],
         }
     ),
+    # --- appointment rules (Schedule section; admins write)
+    "POST schedule/appointment-rules": Input(
+        body=lambda org, obj, location: {
+            "allow_overlap": True,
+            "appointment_type_uuid_a": _id(f.AppointmentTypeFactory(org=org)),
+            "appointment_type_uuid_b": _id(f.AppointmentTypeFactory(org=org)),
+            "location_uuid": _id(location),
+        }
+    ),
+    "PATCH schedule/appointment-rules/{rule_uuid}": Input(body=_versioned(allow_overlap=False)),
+    "DELETE schedule/appointment-rules/{rule_uuid}": Input(),
     # --- blockouts
     "POST blockouts/types": Input(body=lambda org, obj, location: {"name": "Staff meeting"}),
     "PATCH blockouts/types/{blockout_type_uuid}": Input(body=_versioned(name="Renamed")),

@@ -15,6 +15,7 @@ from appointments.models import (
     AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
+    AppointmentRule,
     AppointmentType,
     PatientFlowEvent,
 )
@@ -147,6 +148,23 @@ class AppointmentTypeFactory(OrgOwnedFactory):
 
     name = factory.Sequence(lambda n: f"Type {n}")
     duration_minutes = 30
+
+
+class AppointmentRuleFactory(OrgOwnedFactory):
+    """An org-wide rule letting two new types share a chair; pass ``location=`` for one
+    location. The model stores the pair in one order, whatever the order given."""
+
+    class Meta:
+        model = AppointmentRule
+
+    appointment_type_a = factory.SubFactory(
+        AppointmentTypeFactory, org=factory.SelfAttribute("..org")
+    )
+    appointment_type_b = factory.SubFactory(
+        AppointmentTypeFactory, org=factory.SelfAttribute("..org")
+    )
+    location = None
+    allow_overlap = True
 
 
 class BlockoutTypeFactory(OrgOwnedFactory):

@@ -1,9 +1,9 @@
 """One suite over every operation (NetBox-style generic API tests).
 
 Every (route, method) under /api/v1/{org_id}/ is discovered from the URL conf
-(``tests.endpoints``: 68 operations on 51 routes) and called with the valid input
+(``tests.endpoints``: 73 operations on 53 routes) and called with the valid input
 registered for it (``tests.bodies``); each check is parametrized over the operations it
-applies to (1,654 cases). A write with no registered input fails
+applies to (1,765 cases). A write with no registered input fails
 ``test_every_operation_is_registered``.
 
 It bites (measured on e1e9d3f by breaking the platform on purpose, one at a time, and
@@ -32,6 +32,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from appointments.models import AppointmentType
 from scheduling.models import Location, LocationScope, Operatory, Patient, Provider, Role
 from scheduling.models.base import VersionedModel
 from tests.bodies import INPUTS, MAKERS, make, make_named
@@ -63,6 +64,7 @@ LOCATED_LISTS = ops(lambda op: op.is_paged and op.rows_are_located)
 
 #: What a ``*_uuid`` query parameter names (a new one must be added here).
 QUERY_ID_MODELS = {
+    "appointment_type_uuid": AppointmentType,
     "location_uuid": Location,
     "operatory_uuid": Operatory,
     "patient_uuid": Patient,

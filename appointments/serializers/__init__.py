@@ -1,3 +1,8 @@
+from appointments.serializers.appointment_rules import (
+    AppointmentRuleCreateSerializer,
+    AppointmentRuleSerializer,
+    AppointmentRuleUpdateSerializer,
+)
 from appointments.serializers.appointment_types import (
     AppointmentTypeCreateSerializer,
     AppointmentTypeSerializer,
@@ -7,6 +12,9 @@ from appointments.serializers.appointments import AppointmentSerializer
 from appointments.serializers.results import ConflictDetailsSerializer
 
 __all__ = [
+    "AppointmentRuleCreateSerializer",
+    "AppointmentRuleSerializer",
+    "AppointmentRuleUpdateSerializer",
     "AppointmentSerializer",
     "AppointmentTypeCreateSerializer",
     "AppointmentTypeSerializer",

@@ -1,3 +1,4 @@
+from appointments.views.appointment_rules import AppointmentRuleViewSet
 from appointments.views.appointment_types import AppointmentTypeViewSet, ConfirmationStatusViewSet
 from appointments.views.appointments import AppointmentViewSet
 from appointments.views.collections import AppointmentCollectionViewSet
@@ -13,6 +14,7 @@ __all__ = [
     "AppointmentHistoryViewSet",
     "AppointmentProcedureViewSet",
     "AppointmentProviderViewSet",
+    "AppointmentRuleViewSet",
     "AppointmentTypeViewSet",
     "AppointmentViewSet",
     "ConfirmationStatusViewSet",
