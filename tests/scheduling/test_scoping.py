@@ -65,8 +65,12 @@ def test_every_served_queryset_and_id_field_is_of_a_declared_model():
     for operation in api_operations():
         view = operation.viewset
         querysets = [view.queryset, getattr(view, "parent_queryset", None)]
-        classes = [view.serializer_class, *getattr(view, "input_serializer_classes", {}).values()]
-        for serializer_class in classes:
+        classes = [
+            view.serializer_class,
+            *getattr(view, "input_serializer_classes", {}).values(),
+            *getattr(view, "query_serializer_classes", {}).values(),
+        ]
+        for serializer_class in filter(None, classes):
             for field in _serializer_fields(serializer_class):
                 if isinstance(field, (OrgRelatedField, OrgRelatedListField)):
                     querysets.append(field.queryset)
