@@ -3,7 +3,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus, AppointmentType
+from appointments.models import Appointment, AppointmentRule, AppointmentStatus, AppointmentType
 from appointments.services.appointments import appointment_create
 from appointments.services.conflicts import SchedulingConflict
 from appointments.services.lifecycle import appointment_transition
@@ -39,6 +39,16 @@ def seed_appointment_types(org: Organization, out: dict[str, Any]) -> None:
     out["appointment_types"] = [
         {"id": str(t.uuid), "name": t.name, "duration_minutes": t.duration_minutes} for t in types
     ]
+    # An org-wide rule: an emergency may be squeezed into a chair during a prophy.
+    by_name = {t.name: t for t in types}
+    low, high = sorted([by_name["Prophy"], by_name["Emergency"]], key=lambda t: t.pk)
+    AppointmentRule.objects.get_or_create(
+        org=org,
+        appointment_type_a=low,
+        appointment_type_b=high,
+        location=None,
+        defaults={"allow_overlap": True},
+    )
 
 
 #: Local wall times of the demo bookings in every chair, with the type they use.

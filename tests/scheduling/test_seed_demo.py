@@ -160,3 +160,30 @@ def test_help_documents_keep_tokens():
 
     text = Command().create_parser("manage.py", "seed_demo").format_help()
     assert "--keep-tokens FILE" in text and "still work" in text
+
+
+def test_every_provider_works_weekdays_and_the_weeks_around_today_have_exceptions():
+    data = seed()
+    org = Organization.objects.get(uuid=data["org_id"])
+    admin = Api(org, data["token"])
+    templates = admin.get("schedule/templates", {"page_size": 200}).json()["items"]
+    by_provider: dict[str, set] = {}
+    for template in templates:
+        by_provider.setdefault(template["provider"]["id"], set()).add(
+            (template["day_of_week"], template["start_time"], template["end_time"])
+        )
+    workweek = {
+        (day, start, end)
+        for day in range(5)
+        for start, end in (("08:00:00", "12:00:00"), ("13:00:00", "17:00:00"))
+    }
+    assert set(by_provider) == {p["id"] for p in data["providers"]}
+    assert all(week == workweek for week in by_provider.values())
+    assert any(t["operatory"] is not None for t in templates)  # a hygienist in her chair
+    reasons = {o["override_reason"] for o in admin.get("schedule/overrides").json()["items"]}
+    assert reasons == {"vacation", "extra_hours"}
+    assert admin.get("schedule/notes").json()["total"] == 1
+    rules = admin.get("schedule/appointment-rules").json()["items"]
+    assert [(r["location"], r["allow_overlap"]) for r in rules] == [(None, True)]
+    again = Api(org, seed()["token"])  # nothing new
+    assert again.get("schedule/templates").json()["total"] == len(templates)
