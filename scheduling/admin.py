@@ -491,3 +491,7 @@ class FlowStatusAdmin(OrgScopedAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     ordering = ("org__name", "item_order", "name", "id")
+
+
+# The Schedule section's models register from their own module.
+from scheduling.schedule import admin as schedule_admin  # noqa: E402, F401

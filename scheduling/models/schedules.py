@@ -12,6 +12,7 @@ from django.db.models import F, Q
 
 from scheduling.models.base import VersionedModel, validate_same_org
 from scheduling.models.reference import Location, Operatory, Provider
+from scheduling.timezones import field_instant
 
 
 def validate_operatory_location(schedule) -> None:
@@ -23,6 +24,18 @@ def validate_operatory_location(schedule) -> None:
     ):
         raise ValidationError(
             {"operatory": "The operatory is not at this location."}, code="wrong_location"
+        )
+
+
+def validate_times(schedule) -> None:
+    start, end = schedule.start_time, schedule.end_time
+    if start is not None and end is not None and end <= start:
+        raise ValidationError(
+            {
+                "end_time": ValidationError(
+                    "end_time must be after start_time.", code="invalid_interval"
+                )
+            }
         )
 
 
@@ -87,6 +100,15 @@ class ProviderScheduleTemplate(VersionedModel):
     def clean(self) -> None:
         validate_same_org(self, "provider", "location", "operatory")
         validate_operatory_location(self)
+        validate_times(self)
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValidationError(
+                {
+                    "effective_to": ValidationError(
+                        "effective_to must not be before effective_from.", code="invalid_interval"
+                    )
+                }
+            )
 
 
 class ProviderScheduleOverride(VersionedModel):
@@ -132,6 +154,27 @@ class ProviderScheduleOverride(VersionedModel):
     def clean(self) -> None:
         validate_same_org(self, "provider", "location", "operatory")
         validate_operatory_location(self)
+        validate_times(self)
+        if self.is_unavailable:
+            for name in ("start_time", "end_time"):
+                if getattr(self, name) is not None:
+                    raise ValidationError(
+                        {name: ValidationError("A day off has no times.", code="not_allowed")}
+                    )
+            return
+        for name in ("start_time", "end_time"):
+            wall = getattr(self, name)
+            if wall is None:
+                raise ValidationError(
+                    {
+                        name: ValidationError(
+                            "Give start_time and end_time, or is_unavailable.", code="required"
+                        )
+                    }
+                )
+            if self.override_date is not None and self.location_id:
+                # An override is for one date: a wall time that does not exist then is refused.
+                field_instant(self.override_date, wall, self.location.timezone, name)
 
 
 class ScheduleNote(VersionedModel):

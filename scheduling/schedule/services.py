@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +36,6 @@ from scheduling.schedule.resolution import (
     provider_days,
 )
 from scheduling.services import unique_violations, update_versioned
-from scheduling.timezones import field_instant
 
 SCHEDULE_OVERLAP = "SCHEDULE_OVERLAP"
 #: How far ahead a recurring template is checked against the provider's other ranges.
@@ -57,46 +55,8 @@ class ScheduleOverlap(Conflict):
 
 
 def _validate(schedule) -> None:
+    """The model's rules (times, dates, the operatory's location, DST gaps), as a 422."""
     schedule.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
-    start, end = schedule.start_time, schedule.end_time
-    if start is not None and end is not None and end <= start:
-        raise ValidationError(
-            {
-                "end_time": ValidationError(
-                    "end_time must be after start_time.", code="invalid_interval"
-                )
-            }
-        )
-    if isinstance(schedule, ProviderScheduleTemplate):
-        if schedule.effective_to is not None and schedule.effective_to < schedule.effective_from:
-            raise ValidationError(
-                {
-                    "effective_to": ValidationError(
-                        "effective_to must not be before effective_from.", code="invalid_interval"
-                    )
-                }
-            )
-        return
-    if schedule.is_unavailable:
-        for name in ("start_time", "end_time"):
-            if getattr(schedule, name) is not None:
-                raise ValidationError(
-                    {name: ValidationError("An unavailable day has no times.", code="not_allowed")}
-                )
-        return
-    for name in ("start_time", "end_time"):
-        if getattr(schedule, name) is None:
-            raise ValidationError(
-                {
-                    name: ValidationError(
-                        "Give start_time and end_time, or is_unavailable.", code="required"
-                    )
-                }
-            )
-        # An override is for one date: a wall time that does not exist then is refused.
-        field_instant(
-            schedule.override_date, getattr(schedule, name), schedule.location.timezone, name
-        )
 
 
 def _changed_copy(schedule, changes: dict):
@@ -114,7 +74,7 @@ def template_create(*, org: Organization, **fields) -> ProviderScheduleTemplate:
     template = ProviderScheduleTemplate(org=org, **fields)
     _validate(template)
     with transaction.atomic():
-        xact_lock(PROVIDER_SCHEDULE, [template.provider_id])
+        lock_provider(template.provider_id)
         template.save()
         _check_template(template)
     return template
@@ -125,7 +85,7 @@ def template_update(
 ) -> ProviderScheduleTemplate:
     _validate(_changed_copy(template, changes))
     with transaction.atomic():
-        xact_lock(PROVIDER_SCHEDULE, [template.provider_id])
+        lock_provider(template.provider_id)
         before = template.version
         template = update_versioned(template, base_version=base_version, changes=changes)
         if template.version != before:
@@ -146,11 +106,9 @@ def override_create(*, org: Organization, **fields) -> ProviderScheduleOverride:
     override = ProviderScheduleOverride(org=org, **fields)
     _validate(override)
     with transaction.atomic():
-        xact_lock(PROVIDER_SCHEDULE, [override.provider_id])
+        lock_provider(override.provider_id)
         override.save()
-        _check_dates(
-            override.provider_id, override.org_id, [override.override_date], _mine(override)
-        )
+        check_schedule(override)
     return override
 
 
@@ -163,7 +121,7 @@ def override_update(
         changes.setdefault("start_time", None)
         changes.setdefault("end_time", None)
     with transaction.atomic():
-        xact_lock(PROVIDER_SCHEDULE, [override.provider_id])
+        lock_provider(override.provider_id)
         if base_version is None:  # the version now (the lock keeps other writers out)
             override.version = ProviderScheduleOverride.objects.values_list(
                 "version", flat=True
@@ -171,9 +129,7 @@ def override_update(
             base_version = override.version
         _validate(_changed_copy(override, changes))
         override = update_versioned(override, base_version=base_version, changes=changes)
-        _check_dates(
-            override.provider_id, override.org_id, [override.override_date], _mine(override)
-        )
+        check_schedule(override)
     return override
 
 
@@ -181,7 +137,7 @@ def override_delete(*, override: ProviderScheduleOverride) -> None:
     """Deleting the date's last override at a location brings its templates back that
     day, which may overlap the provider's time elsewhere: checked like a write."""
     with transaction.atomic():
-        xact_lock(PROVIDER_SCHEDULE, [override.provider_id])
+        lock_provider(override.provider_id)
         location_id, day = override.location_id, override.override_date
         override.delete()
         _check_dates(
@@ -193,6 +149,22 @@ def override_delete(*, override: ProviderScheduleOverride) -> None:
 
 
 # --- the check -------------------------------------------------------------------------
+
+
+def lock_provider(provider_id: int) -> None:
+    """Take the provider's schedule lock until the transaction ends (every writer does)."""
+    xact_lock(PROVIDER_SCHEDULE, [provider_id])
+
+
+def check_schedule(schedule: ProviderScheduleTemplate | ProviderScheduleOverride) -> None:
+    """Refuse (409) a saved template or override whose time overlaps the provider's other
+    time; call under ``lock_provider`` in the transaction that wrote it (the admin does)."""
+    if isinstance(schedule, ProviderScheduleTemplate):
+        _check_template(schedule)
+    else:
+        _check_dates(
+            schedule.provider_id, schedule.org_id, [schedule.override_date], _mine(schedule)
+        )
 
 
 def _mine(schedule):

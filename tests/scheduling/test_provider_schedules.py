@@ -454,3 +454,32 @@ class TestResolution:
                 org=org, provider=made.provider, location=location, override_date=MONDAY
             )
         assert queries() == few == 3  # the token, the location, the schedules
+
+
+def test_the_admin_saves_through_the_same_check(client, org, location, provider):
+    """An office manager adding an overlapping template in the admin is told, and nothing
+    is saved; a clean one is saved."""
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    ScheduleTemplateFactory(org=org, provider=provider, location=location)  # Mon 08:00–12:00
+    form = {
+        "org": org.pk,
+        "provider": provider.pk,
+        "location": location.pk,
+        "day_of_week": 0,
+        "start_time": "11:00",
+        "end_time": "13:00",
+        "effective_from": "2030-06-03",
+        "note": "",
+    }
+    url = "/admin/scheduling/providerscheduletemplate/add/"
+    refused = client.post(url, form, follow=True)
+    assert refused.status_code == 200
+    assert "Nothing was saved" in refused.content.decode()
+    assert ProviderScheduleTemplate.objects.filter(provider=provider).count() == 1
+    saved = client.post(url, {**form, "start_time": "13:00", "end_time": "17:00"}, follow=True)
+    assert saved.status_code == 200
+    assert ProviderScheduleTemplate.objects.filter(provider=provider).count() == 2
+    for page in ("providerscheduletemplate", "providerscheduleoverride", "schedulenote"):
+        assert client.get(f"/admin/scheduling/{page}/").status_code == 200
