@@ -90,8 +90,12 @@ if env("TEST_DATABASE_NAME", default=None):
 # The constant hot-path statements (token, display) are prepared once per connection
 # (scheduling/db.py); off behind a pooler in transaction mode. Django's own cursors bind on
 # the client and never prepare, so the threshold only reaches scheduling.db's cursor.
+# Their plans are generic (planned once per connection; without this PostgreSQL plans
+# each of the first five executions again, ~1 ms apiece for the display SELECT).
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["prepare_threshold"] = 5
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "scheduling.User"
