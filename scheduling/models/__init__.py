@@ -21,6 +21,20 @@ from scheduling.models.schedules import (
     ProviderScheduleTemplate,
     ScheduleNote,
 )
+from scheduling.models.settings import (
+    TIME_INCREMENTS,
+    ContactMethod,
+    FontSize,
+    PatientPreference,
+    ProductionGoal,
+    SavedSearch,
+    ScheduleView,
+    ScheduleViewChoice,
+    ScheduleViewOperatory,
+    ScheduleViewProvider,
+    ViewType,
+    ViewVisibility,
+)
 from scheduling.models.tenancy import (
     ApiToken,
     Membership,
@@ -31,6 +45,18 @@ from scheduling.models.tenancy import (
 )
 
 __all__ = [
+    "TIME_INCREMENTS",
+    "ContactMethod",
+    "FontSize",
+    "PatientPreference",
+    "ProductionGoal",
+    "SavedSearch",
+    "ScheduleView",
+    "ScheduleViewChoice",
+    "ScheduleViewOperatory",
+    "ScheduleViewProvider",
+    "ViewType",
+    "ViewVisibility",
     "ApiToken",
     "Definition",
     "DefinitionCategory",

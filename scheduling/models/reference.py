@@ -7,7 +7,13 @@ These rows are written by practice administrators in the admin and by the
 from django.db import models
 from django.db.models.functions import Lower
 
-from scheduling.models.base import LocationScope, VersionedModel, validate_same_org
+from scheduling.models.base import (
+    LiveOrgManager,
+    LocationScope,
+    OrgQuerySet,
+    VersionedModel,
+    validate_same_org,
+)
 from scheduling.validators import validate_cdt_code, validate_color, validate_timezone
 
 
@@ -199,8 +205,11 @@ class FlowStatus(VersionedModel):
     color = models.CharField(max_length=7, blank=True, validators=[validate_color])
     item_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     location_scope = LocationScope.ORG_WIDE
+    objects = LiveOrgManager()
+    all_objects = OrgQuerySet.as_manager()
 
     class Meta(VersionedModel.Meta):
         ordering = ["item_order", "name", "id"]
@@ -208,5 +217,10 @@ class FlowStatus(VersionedModel):
         verbose_name_plural = "patient flow statuses"
         constraints = [
             *VersionedModel.Meta.constraints,
-            models.UniqueConstraint(fields=["org", "slug"], name="flow_status_org_slug"),
+            # A deleted status (kept for the events that name it) frees its slug.
+            models.UniqueConstraint(
+                fields=["org", "slug"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="flow_status_org_slug",
+            ),
         ]
