@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,6 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from scheduling.exceptions import Conflict, VersionConflict
+
+#: What breaking a named constraint means: ``(code, message)`` of a 409, or a function
+#: returning the exception to raise instead (a 422 naming a field, where the reference
+#: calls a duplicate invalid input rather than a conflict).
+Verdict = tuple[str, str] | Callable[[], Exception]
 
 
 def versioned_update(
@@ -42,7 +47,7 @@ def update_versioned(
     *,
     base_version: int,
     changes: Mapping[str, Any],
-    unique: Mapping[str, tuple[str, str]] | None = None,
+    unique: Mapping[str, Verdict] | None = None,
 ) -> models.Model:
     """The update of every plain resource: apply, validate, write under ``base_version``.
 
@@ -70,12 +75,13 @@ def check_version(instance: models.Model, base_version: int) -> None:
 
 
 @contextmanager
-def unique_violations(messages: Mapping[str, tuple[str, str]]) -> Iterator[None]:
+def unique_violations(messages: Mapping[str, Verdict]) -> Iterator[None]:
     """Turn the violation of a named unique constraint into a 409 with a clear message.
 
-    ``messages`` maps constraint names to ``(code, message)``. The database is the
-    referee (two concurrent creates of one name cannot both pass a check-then-write),
-    this only translates its verdict.
+    ``messages`` maps constraint names to ``(code, message)`` (or to a function making
+    the exception to raise, see ``Verdict``). The database is the referee (two concurrent
+    creates of one name cannot both pass a check-then-write), this only translates its
+    verdict.
     """
     try:
         with transaction.atomic():
@@ -83,6 +89,9 @@ def unique_violations(messages: Mapping[str, tuple[str, str]]) -> Iterator[None]
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         if constraint in messages:
-            code, message = messages[constraint]
+            verdict = messages[constraint]
+            if callable(verdict):
+                raise verdict() from exc
+            code, message = verdict
             raise Conflict(message, code=code) from exc
         raise
