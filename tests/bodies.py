@@ -41,6 +41,7 @@ from scheduling.models import (
     Operatory,
     Patient,
     ProcedureCode,
+    ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
@@ -106,6 +107,9 @@ MAKERS: dict[type, Callable] = {
         org=org, location=location
     ),
     ScheduleNote: lambda org, location, parent: f.ScheduleNoteFactory(org=org, location=location),
+    ProductionGoal: lambda org, location, parent: f.ProductionGoalFactory(
+        org=org, location=location
+    ),
 }
 
 
@@ -200,6 +204,22 @@ def _apply(org, obj, location):
 
 def _pinboarded(org, location):
     return _appointment(org, location, status="pinboard", start_at=None, end_at=None)
+
+
+def _goal(org, location, provider=None) -> dict:
+    provider = provider or f.ProviderFactory(org=org)
+    return {
+        "provider_uuid": _id(provider),
+        "location_uuid": _id(location),
+        "goal_date": DAY.isoformat(),
+        "goal_amount": 1500,
+    }
+
+
+def _goal_to_change(org, obj, location) -> dict:
+    """An upsert that changes an existing goal (200; a create would be a 201)."""
+    goal = f.ProductionGoalFactory(org=org, location=location, goal_date=DAY)
+    return {**_goal(org, location, goal.provider), "goal_amount": "1750.50"}
 
 
 INPUTS: dict[str, Input] = {
@@ -397,4 +417,16 @@ INPUTS: dict[str, Input] = {
     ),
     "PATCH schedule/notes/{note_uuid}": Input(body=_versioned(note="Fire drill at 10")),
     "DELETE schedule/notes/{note_uuid}": Input(),
+    # --- schedule: flow statuses and goals (admins write)
+    "POST schedule/flow-statuses": Input(
+        body=lambda org, obj, location: {"name": "In chair", "color": "#3366CC", "item_order": 2}
+    ),
+    "PATCH schedule/flow-statuses/{flow_status_uuid}": Input(body=_versioned(name="Seated")),
+    "DELETE schedule/flow-statuses/{flow_status_uuid}": Input(),
+    "POST schedule/production-goals": Input(body=lambda org, obj, location: _goal(org, location)),
+    "PUT schedule/production-goals/upsert": Input(body=_goal_to_change),
+    "PATCH schedule/production-goals/{goal_uuid}": Input(
+        body=lambda org, obj, location: {"goal_amount": "2000.00"}
+    ),
+    "DELETE schedule/production-goals/{goal_uuid}": Input(),
 }

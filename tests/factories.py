@@ -32,6 +32,7 @@ from scheduling.models import (
     Organization,
     Patient,
     ProcedureCode,
+    ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
@@ -304,3 +305,15 @@ class ScheduleNoteFactory(OrgOwnedFactory):
     location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
     note_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n))
     note = "Dr. Lee out after 3"
+
+
+class ProductionGoalFactory(OrgOwnedFactory):
+    """A new provider's goal at a location, on dates from 2030 on (one a day per pair)."""
+
+    class Meta:
+        model = ProductionGoal
+
+    provider = factory.SubFactory(ProviderFactory, org=factory.SelfAttribute("..org"))
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    goal_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n % 700))
+    goal_amount = Decimal("1500.00")

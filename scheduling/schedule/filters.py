@@ -7,8 +7,11 @@ from scheduling.api.filters import (
     IntegerFilter,
     LocationUUIDFilter,
     OrgObjectFilter,
+    StrictBooleanFilter,
 )
 from scheduling.models import (
+    FlowStatus,
+    ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
@@ -59,3 +62,38 @@ class ScheduleNoteFilterSet(django_filters.FilterSet):
     class Meta:
         model = ScheduleNote
         fields = ["location_uuid", "date_from", "date_to"]
+
+
+# --- Flow statuses ---
+
+
+class FlowStatusFilterSet(django_filters.FilterSet):
+    include_inactive = StrictBooleanFilter(
+        method="filter_include_inactive",
+        help_text="false: active statuses only (default true: every status).",
+    )
+
+    class Meta:
+        model = FlowStatus
+        fields = ["include_inactive"]
+
+    def filter_include_inactive(self, queryset, name, value):
+        return queryset if value else queryset.filter(is_active=True)
+
+
+# --- Production goals ---
+
+
+class ProductionGoalFilterSet(django_filters.FilterSet):
+    provider_uuid = _provider_filter()
+    location_uuid = LocationUUIDFilter()
+    date_from = CalendarDateFilter(
+        field_name="goal_date", lookup_expr="gte", help_text="On or after (YYYY-MM-DD)."
+    )
+    date_to = CalendarDateFilter(
+        field_name="goal_date", lookup_expr="lte", help_text="On or before (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = ProductionGoal
+        fields = ["provider_uuid", "location_uuid", "date_from", "date_to"]

@@ -9,5 +9,10 @@ router.register("schedule/templates", views.ScheduleTemplateViewSet, basename="s
 router.register("schedule/overrides", views.ScheduleOverrideViewSet, basename="schedule-override")
 router.register("schedule/notes", views.ScheduleNoteViewSet, basename="schedule-note")
 router.register("schedule", views.ProviderScheduleViewSet, basename="schedule")
+# --- Flow statuses and production goals ---
+router.register("schedule/flow-statuses", views.FlowStatusViewSet, basename="flow-status")
+router.register(
+    "schedule/production-goals", views.ProductionGoalViewSet, basename="production-goal"
+)
 
 urlpatterns = router.urls
