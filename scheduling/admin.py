@@ -41,6 +41,7 @@ from scheduling.models import (
     Provider,
     User,
 )
+from scheduling.schedule import services as schedule_services
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
 
@@ -478,6 +479,9 @@ class DefinitionAdmin(OrgScopedAdmin):
 
 @admin.register(FlowStatus)
 class FlowStatusAdmin(OrgScopedAdmin):
+    """Live flow statuses only; deleting one is the API's DELETE (``flow_status_delete``):
+    the row stays for the appointments and flow events that name it, out of every list."""
+
     list_display = (
         "name",
         "slug",
@@ -491,6 +495,25 @@ class FlowStatusAdmin(OrgScopedAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     ordering = ("org__name", "item_order", "name", "id")
+
+    def get_queryset(self, request):
+        # Said here, not left to the default manager: a deleted status must never show.
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_deleted_objects(self, objs, request):
+        """Nothing is really deleted (and nothing cascades): the confirmation lists the
+        statuses only, where Django would call them protected by their flow events."""
+        label = FlowStatus._meta.verbose_name.capitalize()
+        objs = list(objs)
+        count = {FlowStatus._meta.verbose_name_plural: len(objs)}
+        return [f"{label}: {obj}" for obj in objs], count, set(), []
+
+    def delete_model(self, request, obj):
+        schedule_services.flow_status_delete(flow_status=obj)
+
+    def delete_queryset(self, request, queryset):
+        for flow_status in queryset:
+            schedule_services.flow_status_delete(flow_status=flow_status)
 
 
 # The Schedule section's models register from their own module.
