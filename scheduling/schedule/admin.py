@@ -11,7 +11,12 @@ from django.contrib import admin
 from django.db import transaction
 
 from scheduling.admin_base import ORG_FILTER, OrgScopedAdmin, flag_column, flag_filter
-from scheduling.models import ProviderScheduleOverride, ProviderScheduleTemplate, ScheduleNote
+from scheduling.models import (
+    ProductionGoal,
+    ProviderScheduleOverride,
+    ProviderScheduleTemplate,
+    ScheduleNote,
+)
 from scheduling.schedule import services
 
 
@@ -103,3 +108,21 @@ class ScheduleNoteAdmin(OrgScopedAdmin):
     search_fields = ("note",)
     date_hierarchy = "note_date"
     ordering = ("-note_date", "location__name")
+
+
+# --- Production goals ---
+
+
+@admin.register(ProductionGoal)
+class ProductionGoalAdmin(OrgScopedAdmin):
+    """Goals, limited like the API to the locations the administrator's membership opens.
+    Saved as a versioned write; one goal per provider, location and date (a form error)."""
+
+    scoped_by_location = True
+    list_display = ("goal_date", "provider", "location", "goal_amount", "org")
+    # Only locations of the rows shown: a plain "location" filter would offer every org's.
+    list_filter = (ORG_FILTER, ("location", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("org", "provider", "location")
+    search_fields = ("provider__first_name", "provider__last_name", "location__name")
+    date_hierarchy = "goal_date"
+    ordering = ("-goal_date", "provider__last_name", "provider__first_name", "location__name")

@@ -9,7 +9,12 @@ from scheduling.models import FlowStatus
 from scheduling.schedule import services
 from tests.concurrency import run_concurrently
 from tests.conftest import api_for
-from tests.factories import AppointmentFactory, FlowStatusFactory
+from tests.factories import (
+    AppointmentFactory,
+    FlowStatusFactory,
+    PatientFlowEventFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -330,8 +335,6 @@ class TestDelete:
 
 
 def test_the_admin_lists_live_statuses_and_deletes_through_the_service(client, org, location):
-    from tests.factories import PatientFlowEventFactory, UserFactory
-
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     live = FlowStatusFactory(org=org, name="Arrived")
     gone = FlowStatusFactory(org=org, name="Long gone")
