@@ -3,7 +3,8 @@
 Practices arrive with thousands of patients, providers and chairs already recorded
 elsewhere. ``reference_import`` upserts one kind of reference row from a CSV file: a row
 is matched to the org's existing row by its id in the other system (``external_id``; for
-procedure codes the CDT ``code``), so the same export can be imported again after it
+procedure codes the CDT ``code``; a production goal, which has no id of its own, by its
+provider, location and date), so the same export can be imported again after it
 changed. Every row is checked by the model's own field validation before anything is
 written; the ``import_reference`` management command is one caller, an admin upload
 could be another.
@@ -26,6 +27,7 @@ from scheduling.models import (
     Organization,
     Patient,
     ProcedureCode,
+    ProductionGoal,
     Provider,
     VersionedModel,
 )
@@ -50,22 +52,44 @@ class ForeignColumn:
 class ReferenceKind:
     """How one kind of reference row is read from CSV and matched to the database.
 
-    ``key`` is both a column and the model field rows are matched on; every other
-    column is a model field of the same name, or one of ``foreign`` columns.
+    ``key`` is the column rows are matched on, a model field of the same name; or, for a
+    row with no id of its own, several columns that together name one row (each a model
+    field or one of ``foreign`` columns: a goal's provider, location and date). Every
+    other column is a model field of the same name, or one of ``foreign`` columns.
     """
 
     name: str
     model: type[VersionedModel]
-    key: str
+    key: str | tuple[str, ...]
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     foreign: tuple[ForeignColumn, ...] = ()
-    #: Other columns unique in the org when not blank (a patient's chart number).
+    #: Other columns unique in the org when not blank (a patient's chart number); only
+    #: with a one-column key (the holder of a value is named by it).
     unique: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.unique and len(self.key_columns) > 1:
+            raise ValueError(f"{self.name}: unique columns need a one-column key")
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.required + self.optional
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return self.key if isinstance(self.key, tuple) else (self.key,)
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """The model fields the key columns fill (``location`` for ``location_external_id``)."""
+        fields = {foreign.column: foreign.field for foreign in self.foreign}
+        return tuple(fields.get(column, column) for column in self.key_columns)
+
+    def key_of(self, row: models.Model) -> tuple:
+        """What a row (saved, or valid and unsaved) is matched on."""
+        meta = self.model._meta
+        return tuple(getattr(row, meta.get_field(name).attname) for name in self.key_fields)
 
     def describe(self) -> str:
         optional = f"[,{','.join(self.optional)}]" if self.optional else ""
@@ -118,6 +142,16 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
             key="code",
             required=("code", "description"),
             optional=("abbrev", "default_fee", "is_active"),
+        ),
+        ReferenceKind(
+            name="goals",
+            model=ProductionGoal,
+            key=("provider_external_id", "location_external_id", "goal_date"),
+            required=("provider_external_id", "location_external_id", "goal_date", "goal_amount"),
+            foreign=(
+                ForeignColumn("provider_external_id", "provider", Provider),
+                ForeignColumn("location_external_id", "location", Location),
+            ),
         ),
     )
 }
@@ -204,15 +238,15 @@ def reference_import(
             valid.append(row)
     if result.errors and not skip_invalid:
         raise ReferenceRowsInvalid(result.errors)
-    fields = [_model_field(spec, column) for column in header if column != spec.key]
+    fields = [_model_field(spec, column) for column in header if column not in spec.key_columns]
     _write(spec, org=org, rows=valid, fields=fields, result=result)
     return result
 
 
 def _validate(
     spec: ReferenceKind, *, org: Organization, records: Iterable[CsvRecord]
-) -> Iterable[tuple[str, VersionedModel] | list[RowError]]:
-    """Yield ``(key, unsaved instance)`` for a valid record, its errors for another."""
+) -> Iterable[VersionedModel | list[RowError]]:
+    """Yield the unsaved instance of a valid record, its errors for another."""
     # Only this org's rows are candidates, so a key known only in another org is
     # reported as unknown and never becomes a cross-tenant link.
     targets = {
@@ -223,7 +257,7 @@ def _validate(
         for foreign in spec.foreign
     }
     foreign_fields = {foreign.field: foreign.column for foreign in spec.foreign}
-    first_line: dict[str, int] = {}
+    first_line: dict[tuple, int] = {}
     # Who holds each unique value now (by key), and the line that first claimed it here.
     holders = {
         column: dict(
@@ -237,14 +271,21 @@ def _validate(
             yield [RowError(record.line, None, record.problem)]
             continue
         errors = []
-        key = record.values[spec.key]
-        if not key:
-            errors.append(RowError(record.line, spec.key, "is required (rows are matched on it)"))
-        elif key in first_line:
-            reason = f'"{key}" already appears on line {first_line[key]}'
-            errors.append(RowError(record.line, spec.key, reason))
-        else:
+        blank = [
+            column
+            for column in spec.key_columns
+            if not record.values[column] and column not in targets  # those say "is required"
+        ]
+        for column in blank:
+            errors.append(RowError(record.line, column, "is required (rows are matched on it)"))
+        key = _written_key(spec, record)
+        if key is not None and key in first_line:
+            written = ",".join(record.values[column] for column in spec.key_columns)
+            reason = f'"{written}" already appears on line {first_line[key]}'
+            errors.append(RowError(record.line, ",".join(spec.key_columns), reason))
+        elif key is not None:
             first_line[key] = record.line
+        own_key = record.values[spec.key_columns[0]]  # unique values need a one-column key
         for column in spec.unique:
             value = record.values.get(column, "")
             if not value:
@@ -253,13 +294,13 @@ def _validate(
             if value in claimed[column]:
                 reason = f'"{value}" already appears on line {claimed[column][value]}'
                 errors.append(RowError(record.line, column, reason))
-            elif holder is not None and holder != key:
+            elif holder is not None and holder != own_key:
                 reason = f'"{value}" belongs to another {spec.model._meta.verbose_name} ({holder})'
                 errors.append(RowError(record.line, column, reason))
             else:
                 claimed[column][value] = record.line
         values: dict[str, Any] = {}
-        exclude = {"org", *foreign_fields}
+        exclude = {"org", *foreign_fields, *blank}
         for foreign in spec.foreign:
             target_key = record.values[foreign.column]
             target = targets[foreign.column].get(target_key)
@@ -299,7 +340,26 @@ def _validate(
             for name, messages in exc.message_dict.items():
                 column = None if name == NON_FIELD_ERRORS else foreign_fields.get(name, name)
                 errors.extend(RowError(record.line, column, message) for message in messages)
-        yield errors if errors else (key, instance)
+        yield errors if errors else instance
+
+
+def _written_key(spec: ReferenceKind, record: CsvRecord) -> tuple | None:
+    """The record's key as written, each part read as its model field reads it (so that
+    ``2031-3-3`` and ``2031-03-03`` are one date); None when a part is blank or unreadable
+    (the row is reported for that instead)."""
+    foreign = {foreign.column for foreign in spec.foreign}
+    parts = []
+    for column, name in zip(spec.key_columns, spec.key_fields, strict=True):
+        raw = record.values[column]
+        if not raw:
+            return None
+        if column not in foreign:
+            try:
+                raw = spec.model._meta.get_field(name).to_python(raw)
+            except ValidationError:
+                return None
+        parts.append(raw)
+    return tuple(parts)
 
 
 def _model_field(spec: ReferenceKind, column: str) -> models.Field:
@@ -313,7 +373,7 @@ def _write(
     spec: ReferenceKind,
     *,
     org: Organization,
-    rows: list[tuple[str, VersionedModel]],
+    rows: list[VersionedModel],
     fields: list[models.Field],
     result: ImportResult,
 ) -> None:
@@ -331,16 +391,17 @@ def _write(
                 "SELECT pg_advisory_xact_lock(hashtext('reference_import'), hashtext(%s))",
                 [f"{org.pk}:{model._meta.label}"],
             )
-        existing = {
-            getattr(row, spec.key): row
-            for row in model.objects.filter(org=org)
-            .exclude(**{spec.key: ""})
-            .order_by()
-            .select_for_update()
+        # A blank text key names no row (rows without an external id are not matched).
+        blank_keys = {
+            name: ""
+            for name in spec.key_fields
+            if isinstance(model._meta.get_field(name), models.CharField)
         }
+        rows_now = model.objects.filter(org=org).exclude(**blank_keys)
+        existing = {spec.key_of(row): row for row in rows_now.order_by().select_for_update()}
         created, updated = [], []
-        for key, new in rows:
-            current = existing.get(key)
+        for new in rows:
+            current = existing.get(spec.key_of(new))
             if current is None:
                 created.append(new)
                 continue

@@ -10,12 +10,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from scheduling.models import Location, Operatory, Patient, ProcedureCode, Provider
+from scheduling.models import (
+    Location,
+    Operatory,
+    Patient,
+    ProcedureCode,
+    ProductionGoal,
+    Provider,
+)
 from tests.factories import (
     LocationFactory,
     OperatoryFactory,
     PatientFactory,
     ProcedureCodeFactory,
+    ProductionGoalFactory,
+    ProviderFactory,
 )
 
 
@@ -516,3 +525,142 @@ class TestChartNumbers:
         PatientFactory(org=org, chart_number="C-9")
         with pytest.raises(ValidationError):
             Patient(org=org, first_name="A", last_name="B", chart_number="C-9").full_clean()
+
+
+# --- production goals --------------------------------------------------------------------
+
+
+class TestGoals:
+    """Goals name their provider and location by external id, like an operatory its
+    location, and are matched on provider, location and date (they have no id of their own)."""
+
+    HEADER = "provider_external_id,location_external_id,goal_date,goal_amount"
+
+    @pytest.fixture
+    def practice(self, org):
+        return {
+            "ann": ProviderFactory(org=org, external_id="P1"),
+            "bob": ProviderFactory(org=org, external_id="P2"),
+            "chicago": LocationFactory(org=org, external_id="L1"),
+            "denver": LocationFactory(org=org, external_id="L2"),
+        }
+
+    def test_goals_are_created(self, org, practice, write_csv):
+        path = write_csv(
+            self.HEADER,
+            "P1,L1,2031-03-03,1500",
+            "P1,L2,2031-03-03,800.5",
+            "P2,L1,2031-03-03,0",
+        )
+
+        out, _ = run("goals", path, org)
+
+        assert out.strip() == "goals: 3 created, 0 updated, 0 unchanged, 0 skipped (invalid)"
+        goals = {
+            (g.provider.external_id, g.location.external_id): g
+            for g in ProductionGoal.objects.filter(org=org)
+        }
+        assert set(goals) == {("P1", "L1"), ("P1", "L2"), ("P2", "L1")}
+        assert goals["P1", "L1"].goal_date == datetime.date(2031, 3, 3)
+        assert goals["P1", "L2"].goal_amount == Decimal("800.50")
+        assert goals["P2", "L1"].goal_amount == Decimal("0")
+
+    def test_a_reimport_changes_the_amounts_of_the_same_days(self, org, practice, write_csv):
+        kept = ProductionGoalFactory(
+            org=org,
+            provider=practice["ann"],
+            location=practice["chicago"],
+            goal_date=datetime.date(2031, 3, 3),
+            goal_amount=Decimal("1500"),
+        )
+        changed = ProductionGoalFactory(
+            org=org,
+            provider=practice["ann"],
+            location=practice["chicago"],
+            goal_date=datetime.date(2031, 3, 4),
+            goal_amount=Decimal("1500"),
+        )
+        path = write_csv(
+            self.HEADER,
+            "P1,L1,2031-03-03,1500.00",
+            "P1,L1,2031-3-4,1750",
+            "P1,L1,2031-03-05,1600",
+        )
+
+        out, _ = run("goals", path, org)
+
+        assert out.strip() == "goals: 1 created, 1 updated, 1 unchanged, 0 skipped (invalid)"
+        assert ProductionGoal.objects.filter(org=org).count() == 3
+        changed.refresh_from_db()
+        assert (changed.goal_amount, changed.version) == (Decimal("1750.00"), 2)
+        kept.refresh_from_db()
+        assert kept.version == 1
+
+    def test_bad_rows_are_reported_by_line(self, org, practice, write_csv):
+        path = write_csv(
+            self.HEADER,
+            "P1,L1,2031-03-03,1500",  # line 2
+            "P9,L1,2031-03-03,1500",  # line 3
+            "P1,,2031-03-03,1500",  # line 4
+            "P1,L1,,1500",  # line 5
+            "P2,L1,03/03/2031,1500",  # line 6
+            "P2,L1,2031-03-03,-1",  # line 7
+            "P2,L2,2031-03-03,12.345",  # line 8
+            "P2,L2,2031-03-04,",  # line 9
+            "P1,L1,2031-3-3,900",  # line 10: line 2's day again
+        )
+
+        message, stderr = run_rejected("goals", path, org)
+
+        assert "8 invalid row(s)" in message
+        assert stderr.splitlines() == [
+            'line 3: provider_external_id: no provider "P9" in this organization',
+            "line 4: location_external_id: is required",
+            "line 5: goal_date: is required (rows are matched on it)",
+            "line 6: goal_date: “03/03/2031” value has an invalid date format. "
+            "It must be in YYYY-MM-DD format.",
+            "line 7: goal_amount: Ensure this value is greater than or equal to 0.",
+            "line 8: goal_amount: Ensure that there are no more than 2 decimal places.",
+            "line 9: goal_amount: This field cannot be null.",
+            "line 10: provider_external_id,location_external_id,goal_date: "
+            '"P1,L1,2031-3-3" already appears on line 2',
+        ]
+        assert not ProductionGoal.objects.exists()
+
+    def test_skip_invalid_imports_the_good_rows(self, org, practice, write_csv):
+        path = write_csv(self.HEADER, "P1,L1,2031-03-03,1500", "P1,L9,2031-03-03,1500")
+        out, stderr = run("goals", path, org, "--skip-invalid")
+        assert out.strip() == "goals: 1 created, 0 updated, 0 unchanged, 1 skipped (invalid)"
+        assert stderr.splitlines() == [
+            'line 3: location_external_id: no location "L9" in this organization'
+        ]
+
+    def test_providers_and_locations_of_another_org_are_never_linked(
+        self, org, other_org, write_csv
+    ):
+        ProviderFactory(org=other_org, external_id="P1")
+        LocationFactory(org=other_org, external_id="L1")
+        path = write_csv(self.HEADER, "P1,L1,2031-03-03,1500")
+
+        _, stderr = run_rejected("goals", path, org)
+
+        assert stderr.splitlines() == [
+            'line 2: provider_external_id: no provider "P1" in this organization',
+            'line 2: location_external_id: no location "L1" in this organization',
+        ]
+        assert not ProductionGoal.objects.exists()
+
+    def test_another_orgs_goal_of_the_same_day_is_not_matched(
+        self, org, other_org, practice, write_csv
+    ):
+        theirs = ProductionGoalFactory(org=other_org, goal_date=datetime.date(2031, 3, 3))
+        run("goals", write_csv(self.HEADER, "P1,L1,2031-03-03,99"), org)
+        theirs.refresh_from_db()
+        assert (theirs.goal_amount, theirs.version) == (Decimal("1500.00"), 1)
+        assert ProductionGoal.objects.filter(org=org).get().goal_amount == Decimal("99")
+
+    def test_the_help_names_the_columns(self):
+        from scheduling.management.commands.import_reference import Command
+
+        text = Command().create_parser("manage.py", "import_reference").format_help()
+        assert "goals: provider_external_id,location_external_id,goal_date,goal_amount" in text
