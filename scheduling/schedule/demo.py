@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from scheduling.models import (
     Operatory,
     Organization,
     OverrideReason,
+    ProductionGoal,
     Provider,
     ProviderScheduleTemplate,
     ScheduleNote,
@@ -83,3 +85,41 @@ def seed_provider_schedules(org: Organization, out: dict[str, Any]) -> None:
         note_date=today,
         defaults={"note": f"{dentist.name} is on vacation next Friday: rebook from Monday."},
     )
+
+
+# --- Production goals ---
+
+#: A demo provider's daily goal: a dentist's day produces more than a hygienist's.
+DENTIST_GOAL, HYGIENIST_GOAL = Decimal("3200.00"), Decimal("1400.00")
+#: Goals cover last week, this week and next week, like the demo appointments.
+GOAL_WEEKS = range(-1, 2)
+
+
+def seed_production_goals(org: Organization, out: dict[str, Any]) -> None:
+    """A goal for each demo provider at the location they work at (their templates) on
+    each weekday of the weeks around today. Only days without a goal get one, so running
+    again adds nothing (or only the days a new week brought) and keeps amounts changed
+    since."""
+    pairs = {
+        (template.provider, template.location)
+        for template in ProviderScheduleTemplate.objects.filter(org=org).select_related(
+            "provider", "location"
+        )
+    }
+    if not pairs:
+        return
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    days = [monday + timedelta(weeks=week, days=n) for week in GOAL_WEEKS for n in range(5)]
+    existing = set(
+        ProductionGoal.objects.filter(org=org, goal_date__in=days).values_list(
+            "provider_id", "location_id", "goal_date"
+        )
+    )
+    for provider, location in sorted(pairs, key=lambda pair: (pair[0].pk, pair[1].pk)):
+        amount = HYGIENIST_GOAL if provider.is_hygienist else DENTIST_GOAL
+        for day in days:
+            if (provider.pk, location.pk, day) not in existing:
+                services.production_goal_create(
+                    org=org, provider=provider, location=location, goal_date=day, goal_amount=amount
+                )

@@ -1,10 +1,12 @@
 """``manage.py seed_demo``: the object API clients and tests rely on."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from scheduling.demo import DEMO_TOKEN_NAME
 from scheduling.models import ApiToken, Location, Organization, Patient
@@ -187,3 +189,28 @@ def test_every_provider_works_weekdays_and_the_weeks_around_today_have_exception
     assert [(r["location"], r["allow_overlap"]) for r in rules] == [(None, True)]
     again = Api(org, seed()["token"])  # nothing new
     assert again.get("schedule/templates").json()["total"] == len(templates)
+
+
+def test_every_provider_has_goals_on_the_weekdays_around_today():
+    data = seed()
+    org = Organization.objects.get(uuid=data["org_id"])
+    admin = Api(org, data["token"])
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    this_week = {"date_from": monday.isoformat(), "date_to": (monday + timedelta(6)).isoformat()}
+    goals = admin.get("schedule/production-goals", {**this_week, "page_size": 200}).json()
+    by_provider: dict[str, set] = {}
+    for goal in goals["items"]:
+        by_provider.setdefault(goal["provider"]["id"], set()).add(goal["goal_date"])
+        assert goal["goal_amount"] in ("3200.00", "1400.00")
+    weekdays = {(monday + timedelta(n)).isoformat() for n in range(5)}
+    assert set(by_provider) == {p["id"] for p in data["providers"]}
+    assert all(days == weekdays for days in by_provider.values())
+    total = admin.get("schedule/production-goals").json()["total"]
+    assert total == 3 * len(goals["items"])  # last week, this week and next week
+    limited = Api(org, data["limited_token"]).get("schedule/production-goals", this_week).json()
+    first = data["locations"][0]["id"]
+    assert 0 < limited["total"] < goals["total"]
+    assert {goal["location"]["id"] for goal in limited["items"]} == {first}
+    again = Api(org, seed()["token"])  # nothing new
+    assert again.get("schedule/production-goals").json()["total"] == total
