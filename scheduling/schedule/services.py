@@ -306,6 +306,7 @@ def flow_status_slug(name: str) -> str:
 
 
 def flow_status_create(*, org: Organization, name: str, **fields) -> FlowStatus:
+    """Create a status; its slug comes from the name and must be free (409 otherwise)."""
     flow_status = FlowStatus(org=org, name=name, slug=flow_status_slug(name), **fields)
     flow_status.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
     with unique_violations(UNIQUE_FLOW_STATUS_SLUG):
@@ -364,6 +365,7 @@ def _validate_goal(goal: ProductionGoal) -> None:
 def production_goal_create(
     *, org: Organization, provider, location, goal_date: date, goal_amount: Decimal
 ) -> ProductionGoal:
+    """Create the day's goal; a second one for the provider, location and date is a 422."""
     goal = ProductionGoal(
         org=org, provider=provider, location=location, goal_date=goal_date, goal_amount=goal_amount
     )

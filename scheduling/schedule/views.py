@@ -290,6 +290,7 @@ class ProductionGoalViewSet(OrgModelViewSet):
     lookup_url_kwarg = "goal_uuid"
     write_role = Role.ADMIN
     schema_tags = TAGS
+    # The kit's resources update by PATCH and take no PUT; /upsert is the one PUT here.
     http_method_names = [*OrgModelViewSet.http_method_names, "put"]
 
     def perform_create(self, data):
