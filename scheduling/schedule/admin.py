@@ -19,6 +19,9 @@ from scheduling.models import (
 )
 from scheduling.schedule import services
 
+#: Only the locations of rows the administrator sees (a plain filter would list every org's).
+LOCATION_FILTER = ("location", admin.RelatedOnlyFieldListFilter)
+
 
 class ProviderScheduleAdmin(OrgScopedAdmin):
     """Saves and deletes under the provider's schedule lock, checked like the API's."""
@@ -57,7 +60,7 @@ class ProviderScheduleTemplateAdmin(ProviderScheduleAdmin):
         "effective_from",
         "effective_to",
     )
-    list_filter = (ORG_FILTER, "location", "day_of_week")
+    list_filter = (ORG_FILTER, LOCATION_FILTER, "day_of_week")
     ordering = (
         "org__name",
         "provider__last_name",
@@ -88,7 +91,7 @@ class ProviderScheduleOverrideAdmin(ProviderScheduleAdmin):
     )
     list_filter = (
         ORG_FILTER,
-        "location",
+        LOCATION_FILTER,
         "override_reason",
         flag_filter("is_unavailable", "day off"),
     )
@@ -103,7 +106,7 @@ class ProviderScheduleOverrideAdmin(ProviderScheduleAdmin):
 class ScheduleNoteAdmin(OrgScopedAdmin):
     scoped_by_location = True
     list_display = ("note_date", "location", "org", "note")
-    list_filter = (ORG_FILTER, "location")
+    list_filter = (ORG_FILTER, LOCATION_FILTER)
     list_select_related = ("org", "location")
     search_fields = ("note",)
     date_hierarchy = "note_date"
@@ -121,7 +124,7 @@ class ProductionGoalAdmin(OrgScopedAdmin):
     scoped_by_location = True
     list_display = ("goal_date", "provider", "location", "goal_amount", "org")
     # Only locations of the rows shown: a plain "location" filter would offer every org's.
-    list_filter = (ORG_FILTER, ("location", admin.RelatedOnlyFieldListFilter))
+    list_filter = (ORG_FILTER, LOCATION_FILTER)
     list_select_related = ("org", "provider", "location")
     search_fields = ("provider__first_name", "provider__last_name", "location__name")
     date_hierarchy = "goal_date"

@@ -483,3 +483,20 @@ def test_the_admin_saves_through_the_same_check(client, org, location, provider)
     assert ProviderScheduleTemplate.objects.filter(provider=provider).count() == 2
     for page in ("providerscheduletemplate", "providerscheduleoverride", "schedulenote"):
         assert client.get(f"/admin/scheduling/{page}/").status_code == 200
+
+
+def test_the_admin_lists_name_no_other_practices_location(client, org, other_org, location):
+    """The location filter of the schedule pages offers the administrator's locations only."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    manager = UserFactory(is_staff=True)
+    MembershipFactory(org=org, user=manager, role="admin")
+    client.force_login(manager)
+    ScheduleTemplateFactory(org=org, location=location)
+    ScheduleOverrideFactory(org=org, location=location)
+    theirs = LocationFactory(org=other_org, name="Their secret office")
+    ScheduleTemplateFactory(org=other_org, location=theirs)
+    ScheduleOverrideFactory(org=other_org, location=theirs)
+    for page in ("providerscheduletemplate", "providerscheduleoverride", "schedulenote"):
+        body = client.get(f"/admin/scheduling/{page}/").content.decode()
+        assert "Their secret office" not in body
