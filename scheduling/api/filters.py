@@ -76,6 +76,7 @@ class CalendarDateFilter(django_filters.DateFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", [validate_calendar_date])
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])  # not Django's 03/03/2031 and kin
         super().__init__(*args, **kwargs)
 
 

@@ -332,7 +332,8 @@ class TestOverrides:
             )
         listed = staff_client.get(OVERRIDES, {"date_from": "2031-03-04", "date_to": "2031-03-17"})
         assert [o["override_date"] for o in listed.json()["items"]] == ["2031-03-10", "2031-03-17"]
-        assert staff_client.get(OVERRIDES, {"date_from": "2031-02-30"}).status_code == 422
+        for bad in ("2031-02-30", "03/03/2031", "2031-3-3x"):
+            assert staff_client.get(OVERRIDES, {"date_from": bad}).status_code == 422
 
 
 class TestResolution:
