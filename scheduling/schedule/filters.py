@@ -13,6 +13,7 @@ from scheduling.models import (
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     ScheduleNote,
+    ScheduleView,
 )
 
 
@@ -59,3 +60,17 @@ class ScheduleNoteFilterSet(django_filters.FilterSet):
     class Meta:
         model = ScheduleNote
         fields = ["location_uuid", "date_from", "date_to"]
+
+
+# --- Schedule views ----------------------------------------------------------------------
+
+
+class ScheduleViewFilterSet(django_filters.FilterSet):
+    location_uuid = LocationUUIDFilter(
+        help_text="Only views at this location (unknown: 404; not yours to see: 403). "
+        "Without it: the views of every location you may see."
+    )
+
+    class Meta:
+        model = ScheduleView
+        fields = ["location_uuid"]

@@ -1,4 +1,4 @@
-"""Routes of the Schedule section's provider schedules and day notes."""
+"""Routes of the Schedule section's provider schedules, day notes and views."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -9,5 +9,8 @@ router.register("schedule/templates", views.ScheduleTemplateViewSet, basename="s
 router.register("schedule/overrides", views.ScheduleOverrideViewSet, basename="schedule-override")
 router.register("schedule/notes", views.ScheduleNoteViewSet, basename="schedule-note")
 router.register("schedule", views.ProviderScheduleViewSet, basename="schedule")
+
+# --- Schedule views (``templates`` is routed before ``{view_uuid}``: a list-level action)
+router.register("schedule/views", views.ScheduleViewViewSet, basename="schedule-view")
 
 urlpatterns = router.urls
