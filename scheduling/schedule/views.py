@@ -252,6 +252,10 @@ CALLERS_CHOICE = (
     ),
 )
 class ScheduleViewViewSet(OrgModelViewSet):
+    """Calendar layouts: the caller's personal views and the practice's shared ones, each
+    shown with the caller's own default and shortcut (``services.schedule_views_visible``).
+    """
+
     queryset = ScheduleView.objects.all()  # read through services.schedule_views_visible
     serializer_class = s.ScheduleViewSerializer
     input_serializer_classes = {
