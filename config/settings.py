@@ -183,6 +183,8 @@ SPECTACULAR_SETTINGS = {
         "ActiveInactiveStatusEnum": "blockouts.models.BlockoutTypeStatus",
         "MemberRoleEnum": "scheduling.models.Role",
         "ProviderRoleEnum": "appointments.models.ProviderRole",
+        "AppointmentFieldEnum": "scheduling.schedule.view_layouts.AppointmentField",
+        "ColorTargetEnum": "scheduling.schedule.view_layouts.ColorTarget",
     },
 }
 

@@ -10,7 +10,9 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
   take it shared, so a booking and a new no-schedule blockout cannot miss each other,
   while bookings of different chairs still run side by side;
 - ``PROVIDER_SCHEDULE``: one writer of a provider's templates and overrides at a time, so
-  the check that keeps a provider in one place at a time sees every other write.
+  the check that keeps a provider in one place at a time sees every other write;
+- ``SCHEDULE_VIEW_CHOICES``: one writer of a user's default view and shortcuts at a time,
+  so "clear the old one, set the new one" leaves exactly one of each per location.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from scheduling.db import run_together
 OPERATORY_BOOKINGS = 0x4F50  # "OP"
 LOCATION_BLOCKOUTS = 0x424C  # "BL"
 PROVIDER_SCHEDULE = 0x5053  # "PS"
+SCHEDULE_VIEW_CHOICES = 0x5643  # "VC"
 
 
 @dataclass(frozen=True)

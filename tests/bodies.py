@@ -9,7 +9,13 @@ A new endpoint is covered by registering it here, keyed by ``"METHOD route"`` as
 - ``query(org, obj, location) -> dict``: the query parameters the operation needs;
 - ``subject(org, location) -> obj``: the path's object when the model's default
   (``MAKERS``) would not do (``/place`` needs a pinboard appointment);
-- ``row(org, location, parent) -> obj``: a row a paged list shows, when not the default.
+- ``row(org, location, parent) -> obj``: a row a paged list shows, when not the default;
+- ``role``: the role the registered call needs when its subject asks for more than the
+  operation's own (staff change their personal schedule views, admins the shared one
+  registered as the subject): the suite calls it with that role and expects the role
+  below it refused;
+- ``personal``: the write changes only the caller's own settings (their default view, a
+  shortcut), so it is open to viewers and still writes.
 
 Every write (POST, PUT, PATCH, DELETE) must be registered, even one that takes no body
 (``Input()``): ``test_every_operation_is_registered`` fails for any that is not, and
@@ -45,7 +51,9 @@ from scheduling.models import (
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
+    Role,
     ScheduleNote,
+    ScheduleView,
 )
 from tests import factories as f
 
@@ -110,6 +118,8 @@ MAKERS: dict[type, Callable] = {
     ProductionGoal: lambda org, location, parent: f.ProductionGoalFactory(
         org=org, location=location
     ),
+    # Shared: a personal view is its owner's alone, and the suite's callers are new users.
+    ScheduleView: lambda org, location, parent: f.ScheduleViewFactory(org=org, location=location),
 }
 
 
@@ -136,6 +146,8 @@ class Input:
     query: Callable | None = None
     subject: Callable | None = None
     row: Callable | None = None
+    role: Role | None = None
+    personal: bool = False
 
 
 def _id(obj) -> str:
@@ -429,4 +441,22 @@ INPUTS: dict[str, Input] = {
         body=lambda org, obj, location: {"goal_amount": "2000.00"}
     ),
     "DELETE schedule/production-goals/{goal_uuid}": Input(),
+    # --- schedule: views (the subject is a shared view: admins change it, all members use it)
+    "POST schedule/views": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "name": "Hygiene week",
+            "view_type": "weekly",
+            "time_increment": 15,
+            "operatory_uuids": [_chair(org, location)],
+            "provider_uuids": [_id(f.ProviderFactory(org=org))],
+            "color_config": {"color_by": "provider"},
+        }
+    ),
+    "PATCH schedule/views/{view_uuid}": Input(body=_versioned(name="Renamed"), role=Role.ADMIN),
+    "DELETE schedule/views/{view_uuid}": Input(role=Role.ADMIN),
+    "POST schedule/views/{view_uuid}/set-default": Input(personal=True),
+    "POST schedule/views/{view_uuid}/set-shortcut": Input(
+        query=lambda org, obj, location: {"shortcut": 3}, personal=True
+    ),
 }

@@ -38,7 +38,9 @@ from scheduling.models import (
     ProviderScheduleTemplate,
     Role,
     ScheduleNote,
+    ScheduleView,
     User,
+    ViewVisibility,
 )
 from scheduling.timezones import to_utc
 
@@ -317,3 +319,19 @@ class ProductionGoalFactory(OrgOwnedFactory):
     location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
     goal_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n % 700))
     goal_amount = Decimal("1500.00")
+
+
+# --- Schedule views ----------------------------------------------------------------------
+
+
+class ScheduleViewFactory(OrgOwnedFactory):
+    """A shared view at a location, made by a new user. Shared by default: a personal view
+    of a stranger is invisible to everyone (pass ``visibility="personal"`` and ``owner``)."""
+
+    class Meta:
+        model = ScheduleView
+
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    visibility = ViewVisibility.SHARED

@@ -861,3 +861,49 @@ def test_blockouts_templates_and_bulk_import(demo):
     assert [x.loc for x in failed_row.errors] == [["body", "rows", 1, "patient_uuid"]]
     imported = flow.call("v1_appointments_retrieve", 200, "Appointment", org, made_row.id)
     assert imported.external_id == "pms-1" and imported.operatory.id == chairs[2]
+
+
+def test_schedule_views_and_their_layouts(demo):
+    """The three layouts are named components: the generated client reads them as models
+    (no raw dicts), and writes them back from a preset template."""
+    flow, out = demo
+    org, m = flow.org, flow.model
+    location = UUID(out["locations"][0]["id"])
+    chairs = [UUID(op["id"]) for op in out["operatories"] if op["location_id"] == str(location)]
+
+    presets = flow.call(
+        "v1_schedule_views_templates_retrieve", 200, "ScheduleViewTemplates", org
+    ).templates
+    assert len(presets) == 6
+    hygiene = next(x for x in presets if x.key == "hygiene")
+    assert isinstance(hygiene.card_layout.lines[0], m("ScheduleCardLine"))
+    assert hygiene.color_config.color_by == m("ColorByEnum").APPOINTMENT_TYPE
+
+    made = flow.call(
+        "v1_schedule_views_create",
+        201,
+        "ScheduleView",
+        org,
+        body=m("ScheduleViewCreateRequest")(
+            location_uuid=location,
+            name="Generated week",
+            view_type=m("ViewTypeEnum").WEEKLY,
+            time_increment=m("TimeIncrementEnum").VALUE_15,
+            operatory_uuids=chairs[::-1],
+            card_layout=m("ScheduleCardLayoutRequest").from_dict(hygiene.card_layout.to_dict()),
+            color_config=m("ScheduleColorConfigRequest").from_dict(hygiene.color_config.to_dict()),
+        ),
+    )
+    assert made.operatory_uuids == chairs[::-1] and made.keyboard_shortcut is None
+    assert made.card_layout.to_dict() == hygiene.card_layout.to_dict()
+    assert made.bubble_layout is None
+
+    chosen = flow.call(
+        "v1_schedule_views_set_shortcut_create", 200, "ScheduleView", org, made.id, shortcut=2
+    )
+    assert chosen.keyboard_shortcut == 2 and chosen.version == made.version
+    listed = flow.call(
+        "v1_schedule_views_list", 200, "PaginatedScheduleViewList", org, location_uuid=location
+    )
+    assert made.id in {x.id for x in listed.items}
+    flow.call("v1_schedule_views_destroy", 204, None, org, made.id)

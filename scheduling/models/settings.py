@@ -4,12 +4,14 @@ providers' daily production goals."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from scheduling.models.base import LocationScope, OrgOwnedModel, VersionedModel
+from scheduling.models.base import LocationScope, OrgOwnedModel, VersionedModel, validate_same_org
 from scheduling.models.reference import Location, Operatory, Patient, Provider
+from scheduling.models.schedules import validate_times
 
 
 class ProductionGoal(VersionedModel):
@@ -118,6 +120,10 @@ class ScheduleView(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        validate_same_org(self, "location")
+        validate_times(self)
+
 
 class ScheduleViewOperatory(OrgOwnedModel):
     """An operatory column of a view, in order."""
@@ -137,6 +143,19 @@ class ScheduleViewOperatory(OrgOwnedModel):
             ),
         ]
 
+    def clean(self) -> None:
+        """A column is a chair of the view's location."""
+        validate_same_org(self, "view", "operatory")
+        view = getattr(self, "view", None)  # an admin inline's view may not be saved yet
+        if (
+            view is not None
+            and self.operatory_id
+            and self.operatory.location_id != view.location_id
+        ):
+            raise ValidationError(
+                {"operatory": "The operatory is not at the view's location."}, code="wrong_location"
+            )
+
 
 class ScheduleViewProvider(OrgOwnedModel):
     """A provider a view shows, in order."""
@@ -155,6 +174,9 @@ class ScheduleViewProvider(OrgOwnedModel):
                 fields=["org", "view", "provider"], name="schedule_view_provider"
             ),
         ]
+
+    def clean(self) -> None:
+        validate_same_org(self, "view", "provider")
 
 
 class ScheduleViewChoice(OrgOwnedModel):

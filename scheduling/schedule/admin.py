@@ -10,14 +10,31 @@ import calendar
 from django.contrib import admin
 from django.db import transaction
 
-from scheduling.admin_base import ORG_FILTER, OrgScopedAdmin, flag_column, flag_filter
+from scheduling.admin_base import (
+    ORG_FILTER,
+    OrgScopedAdmin,
+    OrgScopedInline,
+    VersionedAdminForm,
+    flag_column,
+    flag_filter,
+)
+from scheduling.api.exceptions import error_items
 from scheduling.models import (
     ProductionGoal,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     ScheduleNote,
+    ScheduleView,
+    ScheduleViewOperatory,
+    ScheduleViewProvider,
+    ViewVisibility,
 )
 from scheduling.schedule import services
+from scheduling.schedule.view_layouts import (
+    BubbleLayoutSerializer,
+    CardLayoutSerializer,
+    ColorConfigSerializer,
+)
 
 #: Only the locations of rows the administrator sees (a plain filter would list every org's).
 LOCATION_FILTER = ("location", admin.RelatedOnlyFieldListFilter)
@@ -129,3 +146,73 @@ class ProductionGoalAdmin(OrgScopedAdmin):
     search_fields = ("provider__first_name", "provider__last_name", "location__name")
     date_hierarchy = "goal_date"
     ordering = ("-goal_date", "provider__last_name", "provider__first_name", "location__name")
+
+
+# --- Schedule views ----------------------------------------------------------------------
+
+
+class ScheduleViewAdminForm(VersionedAdminForm):
+    """The layouts are checked by the API's own serializers (shape, types, 16 KB), so a
+    view saved here reads back through the API like any other."""
+
+    LAYOUTS = {
+        "card_layout": CardLayoutSerializer,
+        "bubble_layout": BubbleLayoutSerializer,
+        "color_config": ColorConfigSerializer,
+    }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, serializer_class in self.LAYOUTS.items():
+            value = cleaned_data.get(name)
+            if value is None or name in self.errors:
+                continue
+            serializer = serializer_class(data=value)
+            if serializer.is_valid():
+                cleaned_data[name] = serializer.validated_data
+            else:
+                messages = [
+                    f"{' › '.join(map(str, item['loc'])) or name}: {item['msg']}"
+                    for item in error_items(serializer.errors, [])
+                ]
+                self.add_error(name, messages)
+        return cleaned_data
+
+
+class ScheduleViewOperatoryInline(OrgScopedInline):
+    model = ScheduleViewOperatory
+    fields = ("operatory", "item_order")
+    ordering = ("item_order", "id")
+    verbose_name = "operatory column"
+
+
+class ScheduleViewProviderInline(OrgScopedInline):
+    model = ScheduleViewProvider
+    fields = ("provider", "item_order")
+    ordering = ("item_order", "id")
+    verbose_name = "provider"
+
+
+@admin.register(ScheduleView)
+class ScheduleViewAdmin(OrgScopedAdmin):
+    """The practice's shared views (personal views are their owners' alone: not here).
+    A view added here is shared and made by the administrator who adds it."""
+
+    form = ScheduleViewAdminForm
+    scoped_by_location = True
+    inlines = (ScheduleViewOperatoryInline, ScheduleViewProviderInline)
+    exclude = ("owner", "visibility")
+    list_display = ("name", "location", "org", "view_type", "time_increment", "start_time")
+    list_filter = (ORG_FILTER, "location", "view_type")
+    list_select_related = ("org", "location")
+    search_fields = ("name",)
+    ordering = ("org__name", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(visibility=ViewVisibility.SHARED)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.owner = request.user
+            obj.visibility = ViewVisibility.SHARED
+        super().save_model(request, obj, form, change)

@@ -8,8 +8,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from scheduling.access import Access
+from scheduling.demo import demo_username
 from scheduling.models import (
     Location,
+    Membership,
     Operatory,
     Organization,
     OverrideReason,
@@ -17,8 +20,12 @@ from scheduling.models import (
     Provider,
     ProviderScheduleTemplate,
     ScheduleNote,
+    ScheduleView,
+    ViewType,
+    ViewVisibility,
 )
 from scheduling.schedule import services
+from scheduling.schedule.view_layouts import PRESET_TEMPLATES
 
 #: Every demo provider's week at their location: Monday to Friday, with a lunch break.
 WORKDAY = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
@@ -123,3 +130,52 @@ def seed_production_goals(org: Organization, out: dict[str, Any]) -> None:
                 services.production_goal_create(
                     org=org, provider=provider, location=location, goal_date=day, goal_amount=amount
                 )
+
+
+# --- Schedule views ----------------------------------------------------------------------
+
+
+def seed_schedule_views(org: Organization, out: dict[str, Any]) -> None:
+    """Two views at the first location, made by the demo admin through the services: a
+    shared day of every chair (the practice's, on Ctrl+1 for the admin) and the admin's
+    own hygiene week (their default there). Seeded once per org."""
+    if ScheduleView.objects.filter(org=org).exists():
+        return
+    location = Location.objects.filter(org=org).order_by("id").first()
+    membership = Membership.objects.filter(
+        org=org, user__username=demo_username(org, "token")
+    ).first()
+    if location is None or membership is None:
+        return
+    access = Access(org, membership)
+    chairs = list(Operatory.objects.filter(org=org, location=location, is_active=True))
+    providers = list(Provider.objects.filter(org=org, is_active=True).order_by("id"))
+    templates = {template["key"]: template for template in PRESET_TEMPLATES}
+    day = services.schedule_view_create(
+        access=access,
+        location=location,
+        name="All chairs",
+        visibility=ViewVisibility.SHARED,
+        time_increment=10,
+        operatories=chairs,
+        providers=providers,
+        **_layouts(templates["standard"]),
+    )
+    hygiene = services.schedule_view_create(
+        access=access,
+        location=location,
+        name="My hygiene week",
+        view_type=ViewType.WEEKLY,
+        time_increment=15,
+        start_time=time(7, 0),
+        end_time=time(16, 0),
+        operatories=[chair for chair in chairs if chair.is_hygiene] or chairs[:1],
+        providers=[provider for provider in providers if provider.is_hygienist],
+        **_layouts(templates["hygiene"]),
+    )
+    services.schedule_view_set_shortcut(access=access, view=day, shortcut=1)
+    services.schedule_view_set_default(access=access, view=hygiene)
+
+
+def _layouts(template: dict) -> dict:
+    return {name: template[name] for name in ("card_layout", "bubble_layout", "color_config")}

@@ -16,6 +16,7 @@ from scheduling.models import (
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     ScheduleNote,
+    ScheduleView,
 )
 
 
@@ -97,3 +98,17 @@ class ProductionGoalFilterSet(django_filters.FilterSet):
     class Meta:
         model = ProductionGoal
         fields = ["provider_uuid", "location_uuid", "date_from", "date_to"]
+
+
+# --- Schedule views ----------------------------------------------------------------------
+
+
+class ScheduleViewFilterSet(django_filters.FilterSet):
+    location_uuid = LocationUUIDFilter(
+        help_text="Only views at this location (unknown: 404; not yours to see: 403). "
+        "Without it: the views of every location you may see."
+    )
+
+    class Meta:
+        model = ScheduleView
+        fields = ["location_uuid"]

@@ -1,4 +1,4 @@
-"""Routes of the Schedule section's provider schedules and day notes."""
+"""Routes of the Schedule section's provider schedules, day notes and views."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -14,5 +14,8 @@ router.register("schedule/flow-statuses", views.FlowStatusViewSet, basename="flo
 router.register(
     "schedule/production-goals", views.ProductionGoalViewSet, basename="production-goal"
 )
+
+# --- Schedule views (``templates`` is routed before ``{view_uuid}``: a list-level action)
+router.register("schedule/views", views.ScheduleViewViewSet, basename="schedule-view")
 
 urlpatterns = router.urls
