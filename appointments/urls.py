@@ -1,4 +1,5 @@
-"""Routes of the Appointments and Appointment Types sections."""
+"""Routes of the Appointments and Appointment Types sections, and the Schedule section's
+free-time search (it reads appointments)."""
 
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
@@ -17,6 +18,7 @@ router.register(
 )
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")
+router.register("schedule", views.FreeTimeViewSet, basename="free-time")
 router.register(
     f"{APPOINTMENT}/history", views.AppointmentHistoryViewSet, basename="appointment-history"
 )

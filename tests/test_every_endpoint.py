@@ -32,6 +32,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from appointments.models import AppointmentType
 from scheduling.models import Location, LocationScope, Operatory, Patient, Provider, Role
 from scheduling.models.base import VersionedModel
 from tests.bodies import INPUTS, MAKERS, make, make_named
@@ -63,6 +64,7 @@ LOCATED_LISTS = ops(lambda op: op.is_paged and op.rows_are_located)
 
 #: What a ``*_uuid`` query parameter names (a new one must be added here).
 QUERY_ID_MODELS = {
+    "appointment_type_uuid": AppointmentType,
     "location_uuid": Location,
     "operatory_uuid": Operatory,
     "patient_uuid": Patient,

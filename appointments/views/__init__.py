@@ -7,6 +7,7 @@ from appointments.views.details import (
     AppointmentProviderViewSet,
     PatientFlowEventViewSet,
 )
+from appointments.views.free_time import FreeTimeViewSet
 
 __all__ = [
     "AppointmentCollectionViewSet",
@@ -16,5 +17,6 @@ __all__ = [
     "AppointmentTypeViewSet",
     "AppointmentViewSet",
     "ConfirmationStatusViewSet",
+    "FreeTimeViewSet",
     "PatientFlowEventViewSet",
 ]
