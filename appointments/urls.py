@@ -1,5 +1,6 @@
 """Routes of the Appointments and Appointment Types sections, and of the Schedule
-section's appointment rules (read by the conflict engine, which lives here)."""
+section's appointment rules and free-time search (they read appointments; the conflict
+engine lives here)."""
 
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
@@ -21,6 +22,7 @@ router.register(
 )
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")
+router.register("schedule", views.FreeTimeViewSet, basename="free-time")
 router.register(
     f"{APPOINTMENT}/history", views.AppointmentHistoryViewSet, basename="appointment-history"
 )

@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 
 
@@ -107,25 +107,28 @@ def run_together(statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]
     return results
 
 
-def fetch_together(querysets: Sequence[QuerySet]) -> list[list[Model]]:
-    """The instances of several querysets, read in one round trip (``run_together``).
+def fetch_together(querysets: Sequence[QuerySet]) -> list[list]:
+    """The rows of several querysets, read in one round trip (``run_together``).
 
-    Each result set becomes instances as iterating its queryset would make them,
+    Each result set becomes what iterating its queryset would give: instances,
     ``select_related`` and annotations included (not ``prefetch_related``, nor instances
-    a related manager already knows). A queryset that can match nothing
-    (``filter(pk__in=[])``) costs nothing.
+    a related manager already knows), or the tuples of a ``values_list()`` (a read that
+    needs no instances: the free-time search reads thousands of intervals so). A queryset
+    that can match nothing (``filter(pk__in=[])``) costs nothing.
     """
     compilers, statements = [], []
     for queryset in querysets:
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError("fetch_together reads instances or values_list() tuples only")
         compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
             statements.append(compiler.as_sql())
         except EmptyResultSet:
             compilers.append(None)
             continue
-        compilers.append(compiler)
+        compilers.append((compiler, queryset._iterable_class is ValuesListIterable))
     fetched = iter(run_together(statements))
-    return [[] if c is None else list(_instances(c, next(fetched))) for c in compilers]
+    return [[] if c is None else list(_rows(*c, next(fetched))) for c in compilers]
 
 
 def insert_together(groups: Iterable[Sequence[Model]]) -> None:
@@ -152,6 +155,12 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
     for group in groups:
         for obj in group:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def _rows(compiler, values_list: bool, rows: list) -> Iterator:
+    if values_list:  # the selected values, converted as Django converts them
+        return compiler.results_iter([rows], tuple_expected=True)
+    return _instances(compiler, rows)
 
 
 def _instances(compiler, rows: list) -> Iterator[Model]:

@@ -420,6 +420,15 @@ INPUTS: dict[str, Input] = {
     "GET schedule/daily-providers": Input(
         query=lambda org, obj, location: {"location_uuid": _id(location), "date": DAY.isoformat()}
     ),
+    "GET schedule/free-time": Input(
+        query=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "date_from": DAY.isoformat(),
+            "date_to": OTHER_DAY.isoformat(),
+            "duration_minutes": 30,
+            "provider_uuids": _id(f.ScheduleTemplateFactory(org=org, location=location).provider),
+        }
+    ),
     "POST schedule/notes": Input(
         body=lambda org, obj, location: {
             "location_uuid": _id(location),

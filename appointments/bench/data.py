@@ -1,8 +1,9 @@
 """The bench's data: 100,000 appointments of one org, and the requests that are timed.
 
 A dedicated org ("Bench Dental", made by ``seed_demo``) gets five years of a five-chair
-practice, loaded by COPY (once; ``--reset`` reloads). ``Requests`` makes the timed
-requests (detail, list pages, cursor pages, create, bulk, import rows); what they write
+practice, loaded by COPY (once; ``--reset`` reloads), and a location of its own for the
+free-time search (``free_time.Scene``). ``Requests`` makes the timed requests (detail,
+list pages, cursor pages, create, bulk, import rows, the free-time search); what they write
 carries the external_id prefix ``bench-run-`` and is deleted after each run, so every run
 measures the same data. ``Bench.send`` and ``Bench.captured`` run a request in-process
 (DRF's test client) to count its queries.
@@ -29,6 +30,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from appointments.bench.client import BenchError, Call
+from appointments.bench.free_time import SCENE
 from appointments.models import (
     Appointment,
     AppointmentHistory,
@@ -122,12 +124,18 @@ class Bench:
         self.say = say
         self.client = APIClient()
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        # The free-time scene's chairs and providers are its own (``free_time.SCENE``).
         self.operatories = list(
             Operatory.objects.filter(org=org, is_active=True)
+            .exclude(external_id__startswith=SCENE)
             .select_related("location")
             .order_by("location_id", "item_order", "id")
         )
-        self.providers = list(Provider.objects.filter(org=org, is_active=True).order_by("id"))
+        self.providers = list(
+            Provider.objects.filter(org=org, is_active=True)
+            .exclude(external_id__startswith=SCENE)
+            .order_by("id")
+        )
         self.types = list(
             AppointmentType.objects.filter(org=org, status="active").order_by("item_order", "id")
         )
@@ -390,8 +398,17 @@ class Requests:
     """The timed requests, each a function of the run number returning a ``Call``. Creates,
     bulk and import rows take the next free slot (thread-safe), so none conflicts."""
 
-    def __init__(self, bench: Bench, *, detail_ids: list[str], after: str, bulk_rows: int):
+    def __init__(
+        self,
+        bench: Bench,
+        *,
+        detail_ids: list[str],
+        after: str,
+        bulk_rows: int,
+        free_time: Callable[[int], Call],
+    ):
         self.bench = bench
+        self.free_time = free_time  # the free-time scene's search (``free_time.Scene.call``)
         self.detail_ids = detail_ids
         self.after = after
         self.bulk_rows = bulk_rows

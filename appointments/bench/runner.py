@@ -1,8 +1,9 @@
 """``make bench`` from end to end: the data, the floors, the project under gunicorn, the
 import, the report.
 
-1. Load the data (``data.Bench``: 100,000 appointments by COPY, once) and count each
-   request's queries in-process (DRF's test client, ``CaptureQueriesContext``).
+1. Load the data (``data.Bench``: 100,000 appointments by COPY, once; the free-time
+   search's scene, ``free_time.Scene``, once a week) and count each request's queries
+   in-process (DRF's test client, ``CaptureQueriesContext``).
 2. Time the second floor in-process: the detail's row read by psycopg directly (a
    prepared ``SELECT`` of the appointments table by org and uuid).
 3. Start two gunicorns with the same settings (``servers.GUNICORN_SETTINGS``): the bare
@@ -35,7 +36,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from appointments.bench import client, report
+from appointments.bench import client, free_time, report
 from appointments.bench.client import Call, Latency, Throughput
 from appointments.bench.data import (
     CURSOR_PAGE,
@@ -47,6 +48,7 @@ from appointments.bench.data import (
     Requests,
     delete_appointments,
 )
+from appointments.bench.free_time import Scene
 from appointments.bench.report import Row, Target
 from appointments.bench.servers import GUNICORN_SETTINGS, HOST, Gunicorn
 from appointments.models import Appointment
@@ -110,6 +112,8 @@ class Run:
         bench.ensure_patients()
         bench.ensure_appointments(options.appointments)
         bench.delete_timed()
+        self.scene = Scene(org, bench.patients, say=self.say)
+        self.scene.ensure()
         uuids = [
             str(u)
             for u in bench.loaded()
@@ -121,7 +125,11 @@ class Run:
         after = bench.cursor_after(CURSOR_PAGE - 1)
         bench.check_cursor_page(after)  # before the timed creates add rows
         self.requests = Requests(
-            bench, detail_ids=self.detail_ids, after=after, bulk_rows=options.bulk_rows
+            bench,
+            detail_ids=self.detail_ids,
+            after=after,
+            bulk_rows=options.bulk_rows,
+            free_time=self.scene.call,
         )
 
     def count_queries(self) -> None:
@@ -138,6 +146,7 @@ class Run:
                 "cursor_first",
                 "cursor_deep",
                 "create",
+                "free_time",
             )
         }
         total, self.bulk_breakdown = self.bench.breakdown(requests.bulk(0))
@@ -223,7 +232,15 @@ class Run:
         floor_latency = [lat(floor, floor_call, "floor app")]
         floor_throughput = [tput(floor, floor_call, "floor app")]
 
-        for name in ("detail", "page", "filtered", "offset_page", "cursor_first", "cursor_deep"):
+        for name in (
+            "detail",
+            "page",
+            "filtered",
+            "offset_page",
+            "cursor_first",
+            "cursor_deep",
+            "free_time",
+        ):
             client.warm(project, getattr(requests, name), connections=options.connections)
         client.warm(project, requests.create, connections=options.connections, each=1)
         client.warm(
@@ -234,6 +251,7 @@ class Run:
         )
         self.latency = {
             "detail": lat(project, requests.detail, "detail"),
+            "free_time": lat(project, requests.free_time, "free-time search"),
             "page": lat(project, requests.page, "list page 1"),
             "filtered": lat(project, requests.filtered, "list, filtered"),
             "offset_page": lat(
@@ -354,6 +372,18 @@ class Run:
                 "HTTP floor + raw read",
                 Target(3, text="≤ 3×"),
                 q["detail"],
+            ),
+            Row(
+                f"free-time search `GET /schedule/free-time`, {free_time.DAYS} days, "
+                f"{free_time.PROVIDERS} providers, {free_time.CHAIRS} chairs, "
+                f"{self.scene.booked:,} live appointments, {self.scene.blocked} blockouts "
+                "(60 min, every quarter hour)",
+                lat["free_time"].median,
+                lat["free_time"].p90,
+                None,
+                "",
+                Target(0.100, text="≤ 100 ms"),
+                q["free_time"],
             ),
             Row(
                 "list page 1 `GET /appointments?page_size=50` (with the total)",

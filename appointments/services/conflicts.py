@@ -284,33 +284,53 @@ def blockouts_around(org_id: int, slots: Sequence[Slot]) -> list[Blockout]:
     )
 
 
-class _TypeRules:
-    """The appointment rules among a batch's types, read once, on the first question.
+#: What ``TypeRules`` reads of an appointment rule (``values_list``).
+RULE_COLUMNS = ("appointment_type_a", "appointment_type_b", "location", "allow_overlap")
 
-    A rule for the location overrides the org-wide rule of the same (unordered) pair.
+
+class TypeRules:
+    """Whether an appointment of one type may share a chair with one of another, from the
+    appointment rules read (``RULE_COLUMNS`` rows): the one answer the conflict engine and
+    the free-time search give.
+
+    A rule for the location overrides the org-wide rule of the same (unordered) pair; no
+    rule, or an untyped appointment on either side, does not allow it.
     """
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rules: dict[tuple[int, int], dict[int | None, bool]] = defaultdict(dict)
+        for type_a, type_b, location, allow in rows:
+            self._rules[min(type_a, type_b), max(type_a, type_b)][location] = allow
+
+    def allow(self, mine: int | None, other: int | None, location_id: int) -> bool:
+        if mine is None or other is None:
+            return False
+        pair = self._rules.get((min(mine, other), max(mine, other)), {})
+        if location_id in pair:
+            return pair[location_id]
+        return pair.get(None, False)
+
+
+class _TypeRules:
+    """The appointment rules among a batch's types, read once, on the first question."""
 
     def __init__(self, org_id: int, type_ids: set[int], location_ids: set[int]):
         self.org_id, self.type_ids, self.location_ids = org_id, type_ids, location_ids
-        self._rules: dict[tuple[int, int], dict[int | None, bool]] | None = None
+        self._rules: TypeRules | None = None
 
     def allow(self, mine: int | None, other: int | None, location_id: int) -> bool:
         if mine is None or other is None:
             return False
         if self._rules is None:
-            self._rules = defaultdict(dict)
-            rules = AppointmentRule.objects.filter(
-                Q(location__isnull=True) | Q(location__in=self.location_ids),
-                org=self.org_id,
-                appointment_type_a__in=self.type_ids,
-                appointment_type_b__in=self.type_ids,
-            ).values_list("appointment_type_a", "appointment_type_b", "location", "allow_overlap")
-            for type_a, type_b, location, allow in rules:
-                self._rules[min(type_a, type_b), max(type_a, type_b)][location] = allow
-        pair = self._rules.get((min(mine, other), max(mine, other)), {})
-        if location_id in pair:
-            return pair[location_id]
-        return pair.get(None, False)
+            self._rules = TypeRules(
+                AppointmentRule.objects.filter(
+                    Q(location__isnull=True) | Q(location__in=self.location_ids),
+                    org=self.org_id,
+                    appointment_type_a__in=self.type_ids,
+                    appointment_type_b__in=self.type_ids,
+                ).values_list(*RULE_COLUMNS)
+            )
+        return self._rules.allow(mine, other, location_id)
 
 
 class _Timeline:

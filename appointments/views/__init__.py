@@ -8,6 +8,7 @@ from appointments.views.details import (
     AppointmentProviderViewSet,
     PatientFlowEventViewSet,
 )
+from appointments.views.free_time import FreeTimeViewSet
 
 __all__ = [
     "AppointmentCollectionViewSet",
@@ -18,5 +19,6 @@ __all__ = [
     "AppointmentTypeViewSet",
     "AppointmentViewSet",
     "ConfirmationStatusViewSet",
+    "FreeTimeViewSet",
     "PatientFlowEventViewSet",
 ]

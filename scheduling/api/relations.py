@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from uuid import UUID
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from scheduling.access import Access
 from scheduling.api.serializers import StrictUUIDField
@@ -97,6 +99,17 @@ def named_ids(rows: Iterable[Mapping], fields: Mapping) -> Iterator[tuple[QueryS
             yield field.queryset, [v for value in values if isinstance(value, list) for v in value]
 
 
+def query_ids(query: Mapping, fields: Mapping) -> Iterator[tuple[QuerySet, list]]:
+    """``(queryset, raw ids)`` of each related-id field among ``fields`` (a query
+    serializer's) as the fields will read them from ``query`` (a ``QueryDict``), for
+    ``preresolve``."""
+    for field in fields.values():
+        if isinstance(field, (OrgRelatedField, OrgRelatedListField)):
+            value = field.get_value(query)
+            if value is not empty:
+                yield field.queryset, value if isinstance(value, list) else [value]
+
+
 def resolve_many(
     access: Access,
     queryset: QuerySet,
@@ -176,6 +189,51 @@ class OrgRelatedListField(_Resolving, serializers.ListField):
 
     def to_internal_value(self, data):
         return self._resolve(super().to_internal_value(data))
+
+
+#: One UUID, as the query-string list fields take them (with or without dashes).
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^{_UUID}(,{_UUID})*$",
+        "example": "3fa85f64-5717-4562-b3fc-2c963f66afa6,7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    }
+)
+class OrgRelatedQueryListField(OrgRelatedListField):
+    """``*_uuids`` in a query string: ``?x=a,b`` and ``?x=a&x=b`` alike, as the list
+    filters take their values (``scheduling.api.filters.CommaListWidget``), resolved in one
+    query. Published as those filters are: a string holding one id or a comma-separated
+    list. An empty value is the parameter not given."""
+
+    def __init__(self, queryset: QuerySet, **kwargs):
+        # Counted here, not by the list's validator, which the schema would publish as the
+        # string's maxLength.
+        self.max_ids = kwargs.pop("max_length", 500)
+        super().__init__(queryset, max_length=None, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_ids:
+            self.fail("max_length", max_length=self.max_ids)
+        return super().to_internal_value(data)
+
+    def get_value(self, dictionary):
+        if self.field_name not in dictionary:
+            return empty
+        if hasattr(dictionary, "getlist"):
+            values = dictionary.getlist(self.field_name)
+        else:
+            values = [dictionary.get(self.field_name)]
+        parts = [
+            part.strip()
+            for value in values
+            if isinstance(value, str)
+            for part in value.split(",")
+            if part.strip()
+        ]
+        return parts or empty
 
 
 class DefinitionField(OrgRelatedField):

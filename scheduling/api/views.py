@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from scheduling.access import NOT_READ, Access
 from scheduling.api.access import RolePermission
 from scheduling.api.exceptions import RequestValidationError, error_items
-from scheduling.api.relations import ResolutionCache, named_ids, preresolve
+from scheduling.api.relations import ResolutionCache, named_ids, preresolve, query_ids
 from scheduling.exceptions import NotFound
 from scheduling.models import Role
 
@@ -102,10 +102,14 @@ class OrgScopedMixin:
 
     def validated_query(self) -> dict:
         """The action's declared query parameters, checked; errors are 422 ``query`` (ids
-        that name nothing in the org: 404, as in a body)."""
-        serializer = self.get_query_serializer_class()(
-            data=self.request.query_params, context=self.get_serializer_context()
-        )
+        that name nothing in the org: 404, as in a body). The ids are read in one round
+        trip, however many fields name them."""
+        context = self.get_serializer_context()
+        context["resolution_cache"] = cache = ResolutionCache()
+        query = self.request.query_params
+        serializer = self.get_query_serializer_class()(data=query, context=context)
+        # Every id the query names, resolved in one round trip before the fields look.
+        preresolve(self.access, cache, query_ids(query, serializer.fields))
         if not serializer.is_valid():
             raise_for_input_errors(serializer.errors, location="query")
         return serializer.validated_data

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from scheduling.db import fetch_together
 from scheduling.models import (
@@ -71,6 +71,35 @@ def days(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+def schedule_querysets(
+    org_id: int,
+    first: date,
+    last: date,
+    *,
+    provider_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+) -> tuple[QuerySet[ProviderScheduleTemplate], QuerySet[ProviderScheduleOverride]]:
+    """The templates in effect at some date of ``first`` … ``last`` and the overrides of
+    those dates (for the providers and locations given, else all), unevaluated: a reader
+    that needs more rows (the free-time search) sends them in its own round trip."""
+    scope = Q(org_id=org_id)
+    if provider_ids is not None:
+        scope &= Q(provider_id__in=list(provider_ids))
+    if location_ids is not None:
+        scope &= Q(location_id__in=list(location_ids))
+    related = ("provider", "location", "operatory")
+    return (
+        ProviderScheduleTemplate.objects.filter(
+            scope,
+            Q(effective_to__isnull=True) | Q(effective_to__gte=first),
+            effective_from__lte=last,
+        ).select_related(*related),
+        ProviderScheduleOverride.objects.filter(
+            scope, override_date__gte=first, override_date__lte=last
+        ).select_related(*related),
+    )
+
+
 def schedule_rows(
     org_id: int,
     first: date,
@@ -79,25 +108,11 @@ def schedule_rows(
     provider_ids: Iterable[int] | None = None,
     location_ids: Iterable[int] | None = None,
 ) -> tuple[list[ProviderScheduleTemplate], list[ProviderScheduleOverride]]:
-    """The templates in effect at some date of ``first`` … ``last`` and the overrides of
-    those dates (for the providers and locations given, else all), in one round trip."""
-    scope = Q(org_id=org_id)
-    if provider_ids is not None:
-        scope &= Q(provider_id__in=list(provider_ids))
-    if location_ids is not None:
-        scope &= Q(location_id__in=list(location_ids))
-    related = ("provider", "location", "operatory")
+    """``schedule_querysets``, read in one round trip."""
     templates, overrides = fetch_together(
-        [
-            ProviderScheduleTemplate.objects.filter(
-                scope,
-                Q(effective_to__isnull=True) | Q(effective_to__gte=first),
-                effective_from__lte=last,
-            ).select_related(*related),
-            ProviderScheduleOverride.objects.filter(
-                scope, override_date__gte=first, override_date__lte=last
-            ).select_related(*related),
-        ]
+        schedule_querysets(
+            org_id, first, last, provider_ids=provider_ids, location_ids=location_ids
+        )
     )
     return templates, overrides
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from appointments.models import AppointmentHistory
+from appointments.models import Appointment, AppointmentHistory
 from scheduling.db import fetch_together, insert_together, prepared_cursor, run_together
 from scheduling.models import Location, Operatory
 from tests.factories import AppointmentFactory, LocationFactory, OperatoryFactory
@@ -69,6 +69,21 @@ def test_querysets_fetched_together_are_what_iterating_them_gives():
         assert operatories[0].location.name == chair.location.name
     assert ctx.captured_queries == []
     assert not operatories[0]._state.adding
+
+
+def test_values_lists_fetched_together_are_their_tuples():
+    chair = OperatoryFactory()
+    appointment = AppointmentFactory(org=chair.org, operatory=chair)
+    intervals = Appointment.objects.filter(pk=appointment.pk).values_list(
+        "operatory_id", "start_at", "end_at", "operatory__location__name"
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        rows, chairs = fetch_together([intervals, Operatory.objects.filter(pk=chair.pk)])
+    assert len(ctx.captured_queries) == 1
+    assert rows == list(intervals) and rows[0][1] == appointment.start_at  # aware, as read
+    assert chairs == [chair]
+    with pytest.raises(TypeError):
+        fetch_together([Operatory.objects.values("pk")])
 
 
 def test_instances_inserted_together_are_saved_as_bulk_create_would():
