@@ -36,6 +36,8 @@ validate_cdt_code = RegexValidator(
 #: would even come back shifted by a local-mean-time offset), never real visits.
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
+#: The same calendar as a pattern, for the OpenAPI schema (so clients and fuzzers know it).
+CALENDAR_DATE_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 
 
 def validate_calendar_date(value: date) -> None:

@@ -19,10 +19,17 @@ from django_filters import filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scheduling.api.filters import ChoiceListFilter, comma_list_schema
+from scheduling.api.filters import (
+    CalendarDateFilter,
+    ChoiceListFilter,
+    IntegerFilter,
+    comma_list_schema,
+)
+from scheduling.api.serializers import CALENDAR_DATE_SCHEMA, InputSerializer
 
 NULL_COMPONENT = "NullEnum"  # the name spectacular gives ``null`` in nullable enums
 NULL_SCHEMA = {"enum": [None]}
@@ -135,6 +142,10 @@ class ChairsideAutoSchema(AutoSchema):
         documented = getattr(getattr(serializer, "Meta", None), "documented_required", ())
         if documented and direction == "request":
             schema["required"] = sorted({*schema.get("required", []), *documented})
+        if direction == "request" and isinstance(serializer, InputSerializer):
+            schema["additionalProperties"] = False  # an unknown field is a 422 (unknown_field)
+            if schema.get("description") == get_doc(InputSerializer):
+                del schema["description"]  # the kit's docstring says nothing of this body
         return schema
 
     def get_tags(self) -> list[str]:
@@ -185,6 +196,19 @@ class QueryFilterExtension(DjangoFilterExtension):
         if isinstance(filter_field, ChoiceListFilter):
             for parameter in parameters:
                 parameter["schema"] = comma_list_schema(filter_field.choices)
+            return parameters
+        if isinstance(filter_field, CalendarDateFilter):
+            for parameter in parameters:
+                parameter["schema"] = dict(CALENDAR_DATE_SCHEMA)
+            return parameters
+        if isinstance(filter_field, IntegerFilter):
+            bounds = {"minimum": "min_value", "maximum": "max_value"}
+            for parameter in parameters:
+                parameter["schema"] = {"type": "integer"} | {
+                    key: filter_field.extra[name]
+                    for key, name in bounds.items()
+                    if filter_field.extra.get(name) is not None
+                }
             return parameters
         multiple = isinstance(filter_field, (filters.MultipleChoiceFilter, filters.BaseCSVFilter))
         for parameter in parameters:

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.utils.field_mapping import get_field_kwargs
 
 from scheduling.timezones import to_local
-from scheduling.validators import validate_calendar_date
+from scheduling.validators import CALENDAR_DATE_PATTERN, validate_calendar_date
 
 #: Bounds of a PostgreSQL ``integer`` column, for integer inputs stored in one.
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
@@ -116,6 +116,10 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+CALENDAR_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": CALENDAR_DATE_PATTERN}
+
+
+@extend_schema_field(CALENDAR_DATE_SCHEMA)
 class CalendarDateField(serializers.DateField):
     """A date (``YYYY-MM-DD``) a practice could schedule on: 1900-01-01 … 2199-12-31."""
 
