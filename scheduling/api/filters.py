@@ -15,17 +15,29 @@ from scheduling.api.relations import resolve_one
 from scheduling.models import Location
 from scheduling.validators import validate_calendar_date
 
+EMPTY_VALUE = ErrorDetail("Give a value, or leave the parameter out.", code="empty")
+
 
 class QueryFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        # ``?location_uuid=`` is not "every location": a typed parameter given empty is a
+        # 422, as a malformed one is (free text such as a search may be empty).
+        errors = {
+            name: [EMPTY_VALUE]
+            for name, field in filterset.filters.items()
+            if not isinstance(field, django_filters.CharFilter)
+            and name in request.query_params
+            and all(value == "" for value in request.query_params.getlist(name))
+        }
         if not filterset.is_valid():
-            errors = {
+            errors |= {
                 field: [ErrorDetail(e.messages[0], code=e.code or "invalid") for e in errs]
                 for field, errs in filterset.form.errors.as_data().items()
             }
+        if errors:
             raise RequestValidationError(errors, location="query")
         return filterset.qs
 

@@ -23,7 +23,10 @@ MAX_PAGE = 1_000_000
 
 def _bounded_int(request, name: str, default: int, maximum: int, errors: dict) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
+        return default
+    if raw == "":
+        errors[name] = [ErrorDetail("Give a number, or leave the parameter out.", code="empty")]
         return default
     try:
         value = int(raw)

@@ -150,3 +150,28 @@ class TestValues:
 
         code = ProcedureCodeFactory(org=org, code="D0120", default_fee=Decimal("55"))
         assert admin_client.get(f"procedure-codes/{code.uuid}").json()["default_fee"] == "55.00"
+
+
+class TestEmptyQueryValues:
+    """``?location_uuid=`` is not "every location": a typed parameter given empty is a 422
+    naming it; free text (a search) may be empty."""
+
+    @pytest.mark.parametrize(
+        ("path", "name"),
+        [
+            ("appointments", "location_uuid"),
+            ("appointments", "date_from"),
+            ("appointments", "page"),
+            ("schedule/templates", "day_of_week"),
+            ("blockouts/types", "include_hidden"),
+        ],
+    )
+    def test_an_empty_typed_parameter_is_422(self, admin_client, path, name):
+        response = admin_client.get(f"{path}?{name}=")
+        assert response.status_code == 422
+        assert response.json()["detail"] == [
+            {"loc": ["query", name], "msg": response.json()["detail"][0]["msg"], "type": "empty"}
+        ]
+
+    def test_an_empty_search_lists_everyone(self, admin_client):
+        assert admin_client.get("patients?search=").status_code == 200
