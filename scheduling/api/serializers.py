@@ -128,8 +128,11 @@ class CalendarDateField(serializers.DateField):
         self.validators.append(validate_calendar_date)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d{1,8}(\.\d{1,2})?$"})
 class MoneyField(serializers.DecimalField):
-    """Money: a decimal string with two places out; numbers or strings in."""
+    """Money: a decimal string with two places out; numbers or strings in (at most 8
+    digits before the point, 2 after; the schema's pattern says so, an empty one is not
+    an amount)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 10)
