@@ -31,12 +31,14 @@ from scheduling.models import (
     Operatory,
     Organization,
     Patient,
+    PatientPreference,
     ProcedureCode,
     ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     Role,
+    SavedSearch,
     ScheduleNote,
     User,
 )
@@ -317,3 +319,27 @@ class ProductionGoalFactory(OrgOwnedFactory):
     location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
     goal_date = factory.Sequence(lambda n: date(2030, 1, 7) + timedelta(days=n % 700))
     goal_amount = Decimal("1500.00")
+
+
+# --- Saved searches and patient preferences ---
+
+
+class SavedSearchFactory(OrgOwnedFactory):
+    """A free-time search of a new user (pass ``user=`` for the caller's own)."""
+
+    class Meta:
+        model = SavedSearch
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Search {n}")
+    search_type = "find_free_time"
+    criteria = factory.LazyFunction(lambda: {"duration_minutes": 60, "days": [0, 2]})
+
+
+class PatientPreferenceFactory(OrgOwnedFactory):
+    """A new patient's preference, entered by a person, with nothing preferred yet."""
+
+    class Meta:
+        model = PatientPreference
+
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))

@@ -14,5 +14,10 @@ router.register("schedule/flow-statuses", views.FlowStatusViewSet, basename="flo
 router.register(
     "schedule/production-goals", views.ProductionGoalViewSet, basename="production-goal"
 )
+# --- Saved searches and patient preferences ---
+router.register("schedule/saved-searches", views.SavedSearchViewSet, basename="saved-search")
+router.register(
+    "schedule/patient-preferences", views.PatientPreferenceViewSet, basename="patient-preference"
+)
 
 urlpatterns = router.urls
