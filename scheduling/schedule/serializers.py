@@ -488,6 +488,8 @@ class SavedSearchSerializer(VersionedSerializer):
 
 
 class SavedSearchCreateSerializer(InputSerializer):
+    """A saved search of the caller (no user is accepted: it is theirs)."""
+
     name = model_field(SavedSearch, "name", help_text="Display name (at most 100 characters).")
     search_type = _search_type(
         required=False,
@@ -506,6 +508,8 @@ class SavedSearchCreateSerializer(InputSerializer):
 
 
 class SavedSearchUpdateSerializer(BaseVersionSerializer):
+    """Changes the fields given (null: unchanged) of one of the caller's saved searches."""
+
     name = model_field(SavedSearch, "name", required=False)
     search_type = _search_type(required=False, allow_null=True)
     criteria = CriteriaField(
@@ -572,6 +576,8 @@ class PatientPreferenceSerializer(VersionedSerializer):
 
 
 class PatientPreferenceFieldsSerializer(InputSerializer):
+    """What a patient prefers; every field optional."""
+
     preferred_provider_uuid = OrgRelatedField(
         Provider.objects.all(),
         source="preferred_provider",
@@ -612,6 +618,8 @@ class PatientPreferenceFieldsSerializer(InputSerializer):
 
 
 class PatientPreferenceCreateSerializer(PatientPreferenceFieldsSerializer):
+    """A new preference for a patient who has none (else 409)."""
+
     patient_uuid = OrgRelatedField(
         Patient.objects.all(), source="patient", help_text="The patient (one preference each)."
     )
