@@ -16,4 +16,5 @@ class SchedulingConfig(AppConfig):
         demo.register_demo_seeder(schedule_demo.seed_provider_schedules)
         demo.register_demo_seeder(schedule_demo.seed_production_goals)
         demo.register_demo_seeder(schedule_demo.seed_schedule_views)
+        demo.register_demo_seeder(schedule_demo.seed_saved_searches_and_preferences)
         register_renderer(ScheduleClash, lambda clash: ScheduleClashSerializer(clash).data)

@@ -13,10 +13,14 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
   the check that keeps a provider in one place at a time sees every other write;
 - ``SCHEDULE_VIEW_CHOICES``: one writer of a user's default view and shortcuts at a time,
   so "clear the old one, set the new one" leaves exactly one of each per location.
+- ``SAVED_SEARCH_DEFAULT``: one writer of a user's default saved search of a search type
+  at a time (keyed by ``saved_search_default_key``), so "make this my default" unsets
+  the previous default before anyone else can set theirs.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +32,7 @@ OPERATORY_BOOKINGS = 0x4F50  # "OP"
 LOCATION_BLOCKOUTS = 0x424C  # "BL"
 PROVIDER_SCHEDULE = 0x5053  # "PS"
 SCHEDULE_VIEW_CHOICES = 0x5643  # "VC"
+SAVED_SEARCH_DEFAULT = 0x5353  # "SS"
 
 
 @dataclass(frozen=True)
@@ -66,3 +71,9 @@ def xact_lock(namespace: int, keys: Iterable[int], *, shared: bool = False) -> N
     deadlock each other.
     """
     xact_locks([Lock(namespace, key, shared) for key in sorted(set(keys))])
+
+
+def saved_search_default_key(user_id: int, search_type: str) -> int:
+    """The ``SAVED_SEARCH_DEFAULT`` key of a user's search type: a stable hash (CRC-32, the
+    same in every process, unlike ``hash()``). Two pairs that collide only take turns."""
+    return zlib.crc32(f"{user_id}:{search_type}".encode())

@@ -46,12 +46,14 @@ from scheduling.models import (
     Location,
     Operatory,
     Patient,
+    PatientPreference,
     ProcedureCode,
     ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     Role,
+    SavedSearch,
     ScheduleNote,
     ScheduleView,
 )
@@ -120,6 +122,9 @@ MAKERS: dict[type, Callable] = {
     ),
     # Shared: a personal view is its owner's alone, and the suite's callers are new users.
     ScheduleView: lambda org, location, parent: f.ScheduleViewFactory(org=org, location=location),
+    # A new user's: test_every_endpoint hands saved searches to the caller (OWNED_BY_CALLER).
+    SavedSearch: lambda org, location, parent: f.SavedSearchFactory(org=org),
+    PatientPreference: lambda org, location, parent: f.PatientPreferenceFactory(org=org),
 }
 
 
@@ -232,6 +237,18 @@ def _goal_to_change(org, obj, location) -> dict:
     """An upsert that changes an existing goal (200; a create would be a 201)."""
     goal = f.ProductionGoalFactory(org=org, location=location, goal_date=DAY)
     return {**_goal(org, location, goal.provider), "goal_amount": "1750.50"}
+
+
+def _preference_to_change(org, obj, location) -> dict:
+    """A PUT by-patient that changes the patient's existing preference (200; a create
+    would be a 201). Built in the patient's org, whichever org the test names."""
+    preference = f.PatientPreferenceFactory(org=obj.org, patient=obj)
+    return {
+        "base_version": preference.version,
+        "preferred_operatory_uuid": _chair(org, location),
+        "preferred_days": [4],
+        "notes": "Fridays only",
+    }
 
 
 INPUTS: dict[str, Input] = {
@@ -468,4 +485,30 @@ INPUTS: dict[str, Input] = {
     "POST schedule/views/{view_uuid}/set-shortcut": Input(
         query=lambda org, obj, location: {"shortcut": 3}, personal=True
     ),
+    # --- schedule: saved searches and preferences
+    "POST schedule/saved-searches": Input(
+        body=lambda org, obj, location: {
+            "name": "Long mornings",
+            "criteria": {"location_uuid": _id(location), "duration_minutes": 90},
+            "is_default": True,
+        }
+    ),
+    "PATCH schedule/saved-searches/{search_uuid}": Input(body=_versioned(name="Afternoons")),
+    "DELETE schedule/saved-searches/{search_uuid}": Input(),
+    "POST schedule/patient-preferences": Input(
+        body=lambda org, obj, location: {
+            "patient_uuid": _id(f.PatientFactory(org=org)),
+            "preferred_provider_uuid": _id(f.ProviderFactory(org=org)),
+            "preferred_operatory_uuid": _chair(org, location),
+            "preferred_days": [1, 3],
+            "preferred_time_start": "08:00",
+            "preferred_time_end": "12:00",
+            "preferred_contact_method": "sms",
+        }
+    ),
+    "PATCH schedule/patient-preferences/{preference_uuid}": Input(
+        body=_versioned(notes="Prefers mornings")
+    ),
+    "DELETE schedule/patient-preferences/{preference_uuid}": Input(),
+    "PUT schedule/patient-preferences/by-patient/{patient_uuid}": Input(body=_preference_to_change),
 }

@@ -60,9 +60,12 @@ class Api(APIClient):
 
 
 def api_for(org, role: Role = Role.ADMIN, locations=None) -> Api:
+    """A client of a new member (``client.user``) with that role (and those locations)."""
     user = UserFactory()
     MembershipFactory(org=org, user=user, role=role, locations=locations)
-    return Api(org, issue_token(user))
+    client = Api(org, issue_token(user))
+    client.user = user
+    return client
 
 
 @pytest.fixture

@@ -31,12 +31,14 @@ from scheduling.models import (
     Operatory,
     Organization,
     Patient,
+    PatientPreference,
     ProcedureCode,
     ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
     Role,
+    SavedSearch,
     ScheduleNote,
     ScheduleView,
     User,
@@ -335,3 +337,27 @@ class ScheduleViewFactory(OrgOwnedFactory):
     owner = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"View {n}")
     visibility = ViewVisibility.SHARED
+
+
+# --- Saved searches and patient preferences ---
+
+
+class SavedSearchFactory(OrgOwnedFactory):
+    """A free-time search of a new user (pass ``user=`` for the caller's own)."""
+
+    class Meta:
+        model = SavedSearch
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Search {n}")
+    search_type = "find_free_time"
+    criteria = factory.LazyFunction(lambda: {"duration_minutes": 60, "days": [0, 2]})
+
+
+class PatientPreferenceFactory(OrgOwnedFactory):
+    """A new patient's preference, entered by a person, with nothing preferred yet."""
+
+    class Meta:
+        model = PatientPreference
+
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))

@@ -33,7 +33,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import AppointmentType
-from scheduling.models import Location, LocationScope, Operatory, Patient, Provider, Role
+from scheduling.models import (
+    Location,
+    LocationScope,
+    Operatory,
+    Patient,
+    Provider,
+    Role,
+    SavedSearch,
+)
 from scheduling.models.base import VersionedModel
 from tests.bodies import INPUTS, MAKERS, make, make_named
 from tests.conftest import Api, api_for
@@ -59,9 +67,10 @@ def required_role(op: Operation) -> Role:
 
 
 def writes_personal_settings(op: Operation) -> bool:
-    """A write open to viewers because it changes only the caller's own settings."""
+    """A write open to viewers because it changes only the caller's own settings (a
+    registered ``Input.personal``, or rows the caller owns: ``OWNED_BY_CALLER``)."""
     spec = INPUTS.get(op.key)
-    return spec is not None and spec.personal
+    return (spec is not None and spec.personal) or op.model in OWNED_BY_CALLER
 
 
 PAGED = ops(lambda op: op.is_paged)
@@ -75,6 +84,17 @@ WITH_BODY = ops(lambda op: op.input_serializer is not None)
 LOCATED_SUBJECTS = ops(lambda op: op.subject_is_located)
 LOCATED_LISTS = ops(lambda op: op.is_paged and op.rows_are_located)
 
+#: Rows each user has alone ("current user" scoping, CONVENTIONS: another user's saved
+#: search is a 404), by model → the field naming their owner. This suite builds subjects
+#: and rows before (or without) knowing who will call, and its checks are about orgs,
+#: roles and locations, not users; so before each request the org's rows of these models
+#: are handed to the caller (``personal_rows_belong_to_the_caller``). A known exception,
+#: not a weaker rule: the server still finds only the caller's rows, and that another
+#: user's are 404 and never listed is tested per resource
+#: (``tests/scheduling/test_saved_searches.py``). Writes to these rows are open to
+#: viewers, as personal settings, and really write (``test_registered_input_succeeds``).
+OWNED_BY_CALLER = {SavedSearch: "user"}
+
 #: What a ``*_uuid`` query parameter names (a new one must be added here).
 QUERY_ID_MODELS = {
     "appointment_type_uuid": AppointmentType,
@@ -86,6 +106,25 @@ QUERY_ID_MODELS = {
 
 
 # --- calling an operation ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def personal_rows_belong_to_the_caller(monkeypatch):
+    """Every request of this suite first hands the org's personal rows (``OWNED_BY_CALLER``)
+    to the client's user, if the client has one (an anonymous client has none; a member
+    of another org gets them, and still its 404 for the org)."""
+    request = Api.request
+
+    def request_as_owner(client, **kwargs):
+        user = getattr(client, "user", None)
+        if user is not None:
+            for model, owner in OWNED_BY_CALLER.items():
+                model.objects.filter(org__uuid=client.org.uuid).exclude(**{owner: user}).update(
+                    **{owner: user}
+                )
+        return request(client, **kwargs)
+
+    monkeypatch.setattr(Api, "request", request_as_owner)
 
 
 @dataclass

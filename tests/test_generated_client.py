@@ -907,3 +907,74 @@ def test_schedule_views_and_their_layouts(demo):
     )
     assert made.id in {x.id for x in listed.items}
     flow.call("v1_schedule_views_destroy", 204, None, org, made.id)
+
+
+def test_saved_searches_and_patient_preferences(demo):
+    """The caller's saved searches, and a patient's preference read back as null, then
+    created and changed through PUT by patient."""
+    flow, out = demo
+    org, m = flow.org, flow.model
+    patient = UUID(out["patients"][-1]["id"])  # the demo leaves the last one without
+
+    searches = flow.call("v1_schedule_saved_searches_list", 200, "PaginatedSavedSearchList", org)
+    assert [s.is_default for s in searches.items] == [True]
+    saved = flow.call(
+        "v1_schedule_saved_searches_create",
+        201,
+        "SavedSearch",
+        org,
+        body=m("SavedSearchCreateRequest")(
+            name="Crowns, afternoons",
+            criteria=m("SavedSearchCreateRequestCriteria").from_dict(
+                {"duration_minutes": 90, "days": [1, 3]}
+            ),
+            is_default=True,
+        ),
+    )
+    assert saved.criteria.to_dict() == {"duration_minutes": 90, "days": [1, 3]}
+    renamed = flow.call(
+        "v1_schedule_saved_searches_partial_update",
+        200,
+        "SavedSearch",
+        org,
+        saved.id,
+        body=m("SavedSearchUpdateRequest")(base_version=saved.version, name="Crowns"),
+    )
+    assert (renamed.name, renamed.is_default) == ("Crowns", True)
+    flow.call("v1_schedule_saved_searches_destroy", 204, None, org, saved.id)
+
+    none = flow.generated.operations[
+        "v1_schedule_patient_preferences_by_patient_retrieve"
+    ].sync_detailed(org, patient, client=flow.client)
+    assert (none.status_code, none.content, none.parsed) == (200, b"null", None)
+    created = flow.call(
+        "v1_schedule_patient_preferences_by_patient_update",
+        201,
+        "PatientPreference",
+        org,
+        patient,
+        body=m("PatientPreferenceUpsertRequest")(
+            preferred_days=[1, 3],
+            preferred_time_start="08:00",
+            preferred_time_end="11:00",
+            preferred_contact_method=m("PreferredContactMethodEnum").SMS,
+        ),
+    )
+    assert created.preferred_days == [1, 3] and created.preferred_time_start == "08:00:00"
+    read = flow.call(
+        "v1_schedule_patient_preferences_by_patient_retrieve",
+        200,
+        "PatientPreference",
+        org,
+        patient,
+    )
+    assert read.id == created.id and read.preferred_provider is None
+    changed = flow.call(
+        "v1_schedule_patient_preferences_partial_update",
+        200,
+        "PatientPreference",
+        org,
+        created.id,
+        body=m("PatientPreferenceUpdateRequest")(base_version=read.version, notes="Mornings"),
+    )
+    assert (changed.notes, changed.version, changed.learned_from_history) == ("Mornings", 2, False)

@@ -62,7 +62,8 @@ from appointments.models.appointment_types import SLOT_MINUTES
 from appointments.services.conflicts import RULE_COLUMNS, TypeRules
 from blockouts.models import Blockout, BlockoutStatus
 from scheduling.db import fetch_together
-from scheduling.models import Location, Operatory, Patient, Provider
+from scheduling.models import Location, Operatory, Patient, PatientPreference, Provider
+from scheduling.schedule.preferences import preference_fit
 from scheduling.schedule.resolution import ProviderDay, days, resolve, schedule_querysets
 from scheduling.timezones import (
     NonexistentLocalTime,
@@ -118,58 +119,6 @@ class FreeTime:
     appointment_type: AppointmentType | None
     slots: list[FreeSlot]
     truncated: bool  # more slots than ``limit`` were free in the window
-
-
-# --- patient preferences ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchedulingPreferences:
-    """When a patient likes to come, as the contract's patient scheduling preference has
-    it: ``preferred_days`` (0 = Monday), a provider, an operatory and a time of day."""
-
-    preferred_days: frozenset[int] = frozenset()
-    preferred_provider_id: int | None = None
-    preferred_operatory_id: int | None = None
-    preferred_time_start: time | None = None
-    preferred_time_end: time | None = None
-
-
-def preferences_for(patient: Patient | None) -> SchedulingPreferences | None:
-    """The patient's scheduling preferences, or None when there are none.
-
-    The preference records arrive with the patient-preferences endpoints (the next
-    issue); until they exist no patient has any, so every slot ranks the same and the
-    order stays by start, provider and operatory. That issue reads its row here.
-    """
-    return None
-
-
-def preference_fit(
-    preferences: SchedulingPreferences | None,
-    *,
-    day: date,
-    start_time: time,
-    end_time: time,
-    provider_id: int,
-    operatory_id: int,
-) -> int:
-    """How many of the patient's preferences a slot meets (0 without preferences): slots
-    that start together are offered best fit first."""
-    if preferences is None:
-        return 0
-    fit = int(day.weekday() in preferences.preferred_days)
-    fit += provider_id == preferences.preferred_provider_id
-    fit += operatory_id == preferences.preferred_operatory_id
-    if preferences.preferred_time_start is not None or preferences.preferred_time_end is not None:
-        after = preferences.preferred_time_start is None or start_time >= (
-            preferences.preferred_time_start
-        )
-        before = preferences.preferred_time_end is None or end_time <= (
-            preferences.preferred_time_end
-        )
-        fit += after and before
-    return fit
 
 
 # --- the visit's provider time ---------------------------------------------------------
@@ -397,12 +346,14 @@ def free_time_search(
     latest_time: time | None = None,
     increment_minutes: int = 10,
     limit: int = 50,
-    preferences: SchedulingPreferences | None = None,
+    patient: Patient | None = None,
+    preferences: PatientPreference | None = None,
     not_before: datetime | None = None,
 ) -> FreeTime:
     """The first ``limit`` free slots of ``duration_minutes`` at ``location`` from
     ``date_from`` to ``date_to`` (local dates, inclusive), by start, then best fit to
-    ``preferences``, provider name and operatory order (see the module docstring).
+    the patient's preference (``patient``: read with everything else; or ``preferences``
+    as given), provider name and operatory order (see the module docstring).
 
     ``providers``/``operatories``: only those (None: every active provider scheduled
     there, every active operatory of the location; named ones are searched whatever
@@ -424,17 +375,22 @@ def free_time_search(
         truncated=False,
     )
     window = day_start(date_from, tz_name), day_start(date_to + timedelta(days=1), tz_name)
-    templates, overrides, chairs, booked, bookings, blockouts, rules = fetch_together(
-        _reads(
-            location=location,
-            date_from=date_from,
-            date_to=date_to,
-            window=window,
-            appointment_type=appointment_type,
-            providers=providers,
-            operatories=operatories,
-        )
+    reads = _reads(
+        location=location,
+        date_from=date_from,
+        date_to=date_to,
+        window=window,
+        appointment_type=appointment_type,
+        providers=providers,
+        operatories=operatories,
     )
+    wanted_preference = patient is not None and preferences is None
+    if wanted_preference:
+        reads.append(PatientPreference.objects.filter(org=location.org_id, patient=patient))
+    fetched = fetch_together(reads)
+    if wanted_preference:
+        preferences = next(iter(fetched.pop()), None)
+    templates, overrides, chairs, booked, bookings, blockouts, rules = fetched
     if operatories is not None:
         chairs = list(operatories)
     chairs.sort(key=lambda o: (o.item_order, o.name, o.pk))
@@ -512,7 +468,7 @@ class _Search:
         earliest: time | None,
         latest: time | None,
         not_before: datetime | None,
-        preferences: SchedulingPreferences | None,
+        preferences: PatientPreference | None,
     ):
         self.chairs, self.chair_busy, self.provider_busy = chairs, chair_busy, provider_busy
         self.cells, self.provider_runs, self.step = cells, provider_runs, step
@@ -548,9 +504,9 @@ class _Search:
                     for k in self._starts(clock, free_start, free_end, busy):
                         fit = self.preferences is not None and preference_fit(
                             self.preferences,
-                            day=clock.day,
-                            start_time=_wall(k),
-                            end_time=_wall(k + self.cells),
+                            local_date=clock.day,
+                            local_start=_wall(k),
+                            local_end=_wall(k + self.cells),
                             provider_id=provider.pk,
                             operatory_id=chair.pk,
                         )

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from appointments.serializers.free_time import FreeTimeQuery, FreeTimeSerializer
-from appointments.services.free_time import MAX_DAYS, free_time_search, preferences_for
+from appointments.services.free_time import MAX_DAYS, free_time_search
 from scheduling.api.views import OrgScopedMixin
 
 
@@ -41,7 +41,7 @@ class FreeTimeViewSet(OrgScopedMixin, viewsets.GenericViewSet):
     def free_time(self, request, *args, **kwargs):
         query = dict(self.validated_query())
         found = free_time_search(
-            preferences=preferences_for(query.pop("patient", None)),
+            patient=query.pop("patient", None),
             not_before=timezone.now(),
             **query,
         )

@@ -11,6 +11,8 @@ the fixes that make the published schema one a strict OpenAPI 3.0.3 client can t
   ``VERSION_CONFLICT``); apps extend ``ConflictError`` with what their conflicts carry.
 - A list-valued filter (``?status=scheduled,complete``) is a string with a pattern naming
   its values, as the contract words it; the server also takes the parameter repeated.
+- A response that may be JSON ``null`` (a patient's preference, when none is set) is
+  declared with a serializer instance ``allow_null=True``: ``oneOf: [$ref, NullEnum]``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from scheduling.api.filters import (
@@ -163,6 +165,18 @@ class ChairsideAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
         return responses
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        """``responses={200: XSerializer(allow_null=True)}``: the body is an X or ``null``
+        (``postprocess_nullable_refs`` writes it as a ``oneOf`` with ``null``)."""
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        declared = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        if isinstance(declared, serializers.BaseSerializer) and declared.allow_null:
+            for content in response.get("content", {}).values():
+                content["schema"] = {"allOf": [content["schema"]], "nullable": True}
+        return response
 
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)

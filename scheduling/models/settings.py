@@ -9,7 +9,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from scheduling.models.base import LocationScope, OrgOwnedModel, VersionedModel, validate_same_org
+from scheduling.models.base import (
+    LocationScope,
+    OrgOwnedModel,
+    VersionedModel,
+    validate_same_org,
+)
 from scheduling.models.reference import Location, Operatory, Patient, Provider
 from scheduling.models.schedules import validate_times
 
@@ -246,6 +251,14 @@ class SavedSearch(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean_fields(self, exclude=None) -> None:
+        """Empty criteria (``{}``) are a search with no criteria (the reference's own
+        example saves one), not a blank field, as Django would call an empty object."""
+        exclude = set(exclude or ())
+        if self.criteria == {}:
+            exclude.add("criteria")
+        super().clean_fields(exclude=exclude)
+
 
 class ContactMethod(models.TextChoices):
     SMS = "sms", "SMS"
@@ -291,3 +304,27 @@ class PatientPreference(VersionedModel):
 
     def __str__(self) -> str:
         return f"Preferences of {self.patient}"
+
+    def clean(self) -> None:
+        """The row's own rules, for every writer (API, admin, ``learn_preferences``).
+
+        A weekday is named once (the free-time ranking counts each day once). The time
+        window may be open on one side ("after 3 pm"), but when it has both ends the
+        start comes first: a window across midnight means nothing to a practice.
+        """
+        validate_same_org(self, "patient", "preferred_provider", "preferred_operatory")
+        days = self.preferred_days or []
+        if len(set(days)) != len(days):
+            raise ValidationError(
+                {"preferred_days": ValidationError("A day is named twice.", code="duplicate")}
+            )
+        start, end = self.preferred_time_start, self.preferred_time_end
+        if start is not None and end is not None and end <= start:
+            raise ValidationError(
+                {
+                    "preferred_time_end": ValidationError(
+                        "preferred_time_end must be after preferred_time_start.",
+                        code="invalid_interval",
+                    )
+                }
+            )

@@ -11,16 +11,21 @@ from django.utils import timezone
 from scheduling.access import Access
 from scheduling.demo import demo_username
 from scheduling.models import (
+    ContactMethod,
     Location,
     Membership,
     Operatory,
     Organization,
     OverrideReason,
+    Patient,
+    PatientPreference,
     ProductionGoal,
     Provider,
     ProviderScheduleTemplate,
+    SavedSearch,
     ScheduleNote,
     ScheduleView,
+    User,
     ViewType,
     ViewVisibility,
 )
@@ -179,3 +184,73 @@ def seed_schedule_views(org: Organization, out: dict[str, Any]) -> None:
 
 def _layouts(template: dict) -> dict:
     return {name: template[name] for name in ("card_layout", "bubble_layout", "color_config")}
+
+
+# --- Saved searches and patient preferences ---
+
+DEMO_SEARCH_NAME = "Hour-long mornings"
+
+
+def seed_saved_searches_and_preferences(org: Organization, out: dict[str, Any]) -> None:
+    """The demo admin's default free-time search (an hour in the mornings with the first
+    dentist at the first location), and the preferences of the first three demo patients
+    (a dentist on Monday and Wednesday mornings, a chair on Friday afternoons, a
+    hygienist). Only what is missing is added: the search by name, a preference per
+    patient, so running again adds nothing and keeps what was changed since."""
+    admin = User.objects.filter(username=demo_username(org, "token")).first()
+    location = Location.objects.filter(org=org).order_by("id").first()
+    providers = list(Provider.objects.filter(org=org, is_active=True).order_by("id"))
+    patients = list(Patient.objects.filter(org=org).order_by("id")[:3])
+    if admin is None or location is None or not providers or not patients:
+        return
+    dentist = next((p for p in providers if not p.is_hygienist), providers[0])
+    hygienist = next((p for p in providers if p.is_hygienist), dentist)
+    if not SavedSearch.objects.filter(org=org, user=admin, name=DEMO_SEARCH_NAME).exists():
+        services.saved_search_create(
+            org=org,
+            user=admin,
+            name=DEMO_SEARCH_NAME,
+            criteria={
+                "location_uuid": str(location.uuid),
+                "provider_uuids": [str(dentist.uuid)],
+                "duration_minutes": 60,
+                "time_from": "08:00",
+                "time_to": "12:00",
+            },
+            is_default=not SavedSearch.objects.filter(
+                org=org, user=admin, search_type=services.DEFAULT_SEARCH_TYPE, is_default=True
+            ).exists(),
+        )
+    chair = (
+        Operatory.objects.filter(org=org, location=location, is_active=True).order_by("id").first()
+    )
+    wishes = [
+        {
+            "preferred_provider": dentist,
+            "preferred_days": [0, 2],
+            "preferred_time_start": time(8, 0),
+            "preferred_time_end": time(12, 0),
+            "preferred_contact_method": ContactMethod.SMS,
+            "notes": "Mornings, before work.",
+        },
+        {
+            "preferred_operatory": chair,
+            "preferred_days": [4],
+            "preferred_time_start": time(14, 0),
+            "preferred_contact_method": ContactMethod.EMAIL,
+            "notes": "After school on Fridays; likes the window chair.",
+        },
+        {
+            "preferred_provider": hygienist,
+            "preferred_contact_method": ContactMethod.PHONE,
+            "notes": "Call, do not text.",
+        },
+    ]
+    existing = set(
+        PatientPreference.objects.filter(org=org, patient__in=patients).values_list(
+            "patient_id", flat=True
+        )
+    )
+    for patient, wish in zip(patients, wishes, strict=False):
+        if patient.pk not in existing:
+            services.patient_preference_create(org=org, patient=patient, **wish)

@@ -1,6 +1,7 @@
 """Query-string filters of the schedule lists (bad values are 422 ``query`` errors)."""
 
 import django_filters
+from django.core.validators import RegexValidator
 
 from scheduling.api.filters import (
     CalendarDateFilter,
@@ -11,13 +12,17 @@ from scheduling.api.filters import (
 )
 from scheduling.models import (
     FlowStatus,
+    Patient,
+    PatientPreference,
     ProductionGoal,
     Provider,
     ProviderScheduleOverride,
     ProviderScheduleTemplate,
+    SavedSearch,
     ScheduleNote,
     ScheduleView,
 )
+from scheduling.schedule.serializers import SEARCH_TYPE_PATTERN
 
 
 def _provider_filter():
@@ -112,3 +117,37 @@ class ScheduleViewFilterSet(django_filters.FilterSet):
     class Meta:
         model = ScheduleView
         fields = ["location_uuid"]
+
+
+# --- Saved searches ---
+
+
+class SavedSearchFilterSet(django_filters.FilterSet):
+    search_type = django_filters.CharFilter(
+        max_length=SavedSearch._meta.get_field("search_type").max_length,
+        validators=[
+            RegexValidator(
+                SEARCH_TYPE_PATTERN,
+                "A search type is lower-case letters, digits and underscores, starting with "
+                "a letter (e.g. find_free_time).",
+            )
+        ],
+        help_text="Only searches of this type (e.g. find_free_time).",
+    )
+
+    class Meta:
+        model = SavedSearch
+        fields = ["search_type"]
+
+
+# --- Patient preferences ---
+
+
+class PatientPreferenceFilterSet(django_filters.FilterSet):
+    patient_uuid = OrgObjectFilter(
+        target=Patient, lookup="patient", help_text="Only this patient's (unknown: 404)."
+    )
+
+    class Meta:
+        model = PatientPreference
+        fields = ["patient_uuid"]

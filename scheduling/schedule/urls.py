@@ -14,6 +14,11 @@ router.register("schedule/flow-statuses", views.FlowStatusViewSet, basename="flo
 router.register(
     "schedule/production-goals", views.ProductionGoalViewSet, basename="production-goal"
 )
+# --- Saved searches and patient preferences ---
+router.register("schedule/saved-searches", views.SavedSearchViewSet, basename="saved-search")
+router.register(
+    "schedule/patient-preferences", views.PatientPreferenceViewSet, basename="patient-preference"
+)
 
 # --- Schedule views (``templates`` is routed before ``{view_uuid}``: a list-level action)
 router.register("schedule/views", views.ScheduleViewViewSet, basename="schedule-view")

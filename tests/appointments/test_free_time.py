@@ -25,13 +25,11 @@ from appointments.models import (
 )
 from appointments.services.conflicts import Booking, Slot, judge_slots
 from appointments.services.free_time import (
-    SchedulingPreferences,
     free_time_search,
-    preference_fit,
     provider_cells,
     visit_pattern,
 )
-from scheduling.models import Role
+from scheduling.models import PatientPreference, Role
 from scheduling.schedule.resolution import provider_days
 from scheduling.timezones import to_utc
 from tests.conftest import api_for
@@ -463,37 +461,38 @@ def test_preferences_rank_slots_that_start_together(org, location, chair, other_
         ("Baker", "Op 1"),
         ("Baker", "Op 2"),
     ]
-    likes_baker = SchedulingPreferences(
+    likes_baker = PatientPreference(
         preferred_provider_id=baker.pk, preferred_operatory_id=other_chair.pk
     )
-    assert order(likes_baker) == [
+    assert order(likes_baker) == [  # the provider outweighs the chair
         ("Baker", "Op 2"),
-        ("Adams", "Op 2"),
         ("Baker", "Op 1"),
+        ("Adams", "Op 2"),
         ("Adams", "Op 1"),
     ]
 
 
-def test_preference_fit_counts_what_a_slot_meets():
-    fit = {
-        "day": MONDAY,
-        "start_time": time(9),
-        "end_time": time(10),
-        "provider_id": 1,
-        "operatory_id": 2,
-    }
-    assert preference_fit(None, **fit) == 0
-    assert preference_fit(SchedulingPreferences(), **fit) == 0
-    every = SchedulingPreferences(
-        preferred_days=frozenset({0}),
-        preferred_provider_id=1,
-        preferred_operatory_id=2,
-        preferred_time_start=time(8),
-        preferred_time_end=time(12),
-    )
-    assert preference_fit(every, **fit) == 4
-    afternoons = SchedulingPreferences(preferred_time_start=time(13))
-    assert preference_fit(afternoons, **fit) == 0
+def test_a_patients_stored_preference_ranks_the_slots(org, location, staff_client, patient):
+    """The search reads the patient's preference row (patient_uuid): their provider first."""
+    from tests.factories import PatientPreferenceFactory, ProviderFactory
+
+    first, second = (ProviderFactory(org=org, last_name=name) for name in ("Adams", "Baker"))
+    chair = OperatoryFactory(org=org, location=location)
+    for who in (first, second):
+        works(who, location, start="09:00", end="10:00")
+    PatientPreferenceFactory(org=org, patient=patient, preferred_provider=second)
+    found = staff_client.get(
+        "schedule/free-time",
+        {
+            "location_uuid": str(location.uuid),
+            "date_from": MONDAY.isoformat(),
+            "date_to": MONDAY.isoformat(),
+            "duration_minutes": 30,
+            "patient_uuid": str(patient.uuid),
+            "operatory_uuids": str(chair.uuid),
+        },
+    ).json()["slots"]
+    assert [s["provider"]["id"] for s in found[:2]] == [str(second.uuid), str(first.uuid)]
 
 
 def test_slots_that_start_before_now_are_not_offered(org, location, chair, provider):

@@ -137,6 +137,18 @@ class TestErrorEnvelope:
         assert admin_client.get("patients", {"search": "a\x00b"}).status_code in (200, 422)
         assert admin_client.post("appointment-types", {"name": "a\x00b"}).status_code == 422
 
+    @pytest.mark.parametrize("opening", ["[", '{"a":'])
+    def test_json_nested_too_deeply_is_422_not_500(self, admin_client, opening):
+        closing = "]" if opening == "[" else "}"
+        raw = f'{{"name": {opening * 100_000}1{closing * 100_000}}}'
+        admin_client.raise_request_exception = False
+        response = admin_client.generic(
+            "POST", admin_client.url("appointment-types"), raw, content_type="application/json"
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["body"] and error["type"] == "json_invalid"
+
 
 class TestValues:
     def test_datetimes_are_utc_with_z(self, location, admin_client):

@@ -214,3 +214,24 @@ def test_every_provider_has_goals_on_the_weekdays_around_today():
     assert {goal["location"]["id"] for goal in limited["items"]} == {first}
     again = Api(org, seed()["token"])  # nothing new
     assert again.get("schedule/production-goals").json()["total"] == total
+
+
+def test_the_admin_has_a_default_free_time_search_and_patients_have_preferences():
+    data = seed()
+    org = Organization.objects.get(uuid=data["org_id"])
+    admin = Api(org, data["token"])
+    (search,) = admin.get("schedule/saved-searches").json()["items"]
+    assert (search["search_type"], search["is_default"]) == ("find_free_time", True)
+    assert search["criteria"]["location_uuid"] == data["locations"][0]["id"]
+    limited = Api(org, data["limited_token"])  # another user: the admin's search is theirs
+    assert limited.get("schedule/saved-searches").json()["total"] == 0
+    preferences = admin.get("schedule/patient-preferences").json()
+    assert preferences["total"] == 3
+    first = admin.get(f"schedule/patient-preferences/by-patient/{data['patients'][0]['id']}")
+    assert first.json()["preferred_days"] == [0, 2]
+    assert first.json()["learned_from_history"] is False
+    last = data["patients"][-1]["id"]
+    assert admin.get(f"schedule/patient-preferences/by-patient/{last}").json() is None
+    again = Api(org, seed()["token"])  # nothing new
+    assert again.get("schedule/saved-searches").json()["total"] == 1
+    assert again.get("schedule/patient-preferences").json()["total"] == 3
