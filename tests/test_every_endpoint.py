@@ -102,6 +102,7 @@ QUERY_ID_MODELS = {
     "operatory_uuid": Operatory,
     "patient_uuid": Patient,
     "provider_uuid": Provider,
+    "saved_search_uuid": SavedSearch,
 }
 
 

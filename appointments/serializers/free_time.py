@@ -9,7 +9,12 @@ from appointments.models.appointment_types import MAX_DURATION_MINUTES, SLOT_MIN
 from appointments.services.free_time import INCREMENTS, MAX_DAYS
 from appointments.services.rules import check_type
 from scheduling.api.relations import OrgRelatedField, OrgRelatedQueryListField
-from scheduling.api.serializers import CalendarDateField, LocalTimeField, RefSerializer
+from scheduling.api.serializers import (
+    CalendarDateField,
+    LocalTimeField,
+    RefSerializer,
+    StrictUUIDField,
+)
 from scheduling.models import Location, Operatory, Patient, Provider
 
 
@@ -26,6 +31,11 @@ class FreeTimeQuery(serializers.Serializer):
     counts (its rules, where it is offered, its pattern cut to the length or carried on
     as provider time)."""
 
+    saved_search_uuid = StrictUUIDField(
+        required=False,
+        help_text="Run one of the caller's saved `find_free_time` searches: its criteria "
+        "(query parameter names and values) fill in what the query leaves out.",
+    )
     location_uuid = OrgRelatedField(
         Location.objects.all(), source="location", help_text="The location to search."
     )
@@ -87,6 +97,7 @@ class FreeTimeQuery(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        attrs.pop("saved_search_uuid", None)  # read by the view, which merged its criteria
         location = attrs["location"]
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError(

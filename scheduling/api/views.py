@@ -100,19 +100,26 @@ class OrgScopedMixin:
                 location="query",
             )
 
-    def validated_query(self) -> dict:
-        """The action's declared query parameters, checked; errors are 422 ``query`` (ids
-        that name nothing in the org: 404, as in a body). The ids are read in one round
-        trip, however many fields name them."""
-        context = self.get_serializer_context()
-        context["resolution_cache"] = cache = ResolutionCache()
-        query = self.request.query_params
-        serializer = self.get_query_serializer_class()(data=query, context=context)
-        # Every id the query names, resolved in one round trip before the fields look.
-        preresolve(self.access, cache, query_ids(query, serializer.fields))
+    def validated_query(self, query=None) -> dict:
+        """The action's declared query parameters (or ``query``, a ``QueryDict`` built
+        from them), checked; errors are 422 ``query`` (ids that name nothing in the org:
+        404, as in a body). The ids are read in one round trip, however many fields name
+        them."""
+        serializer = self.query_serializer(query)
         if not serializer.is_valid():
             raise_for_input_errors(serializer.errors, location="query")
         return serializer.validated_data
+
+    def query_serializer(self, query=None):
+        """The action's query serializer over ``query`` (default: the request's), its ids
+        resolved in one round trip, not yet validated."""
+        context = self.get_serializer_context()
+        context["resolution_cache"] = cache = ResolutionCache()
+        query = self.request.query_params if query is None else query
+        serializer = self.get_query_serializer_class()(data=query, context=context)
+        # Every id the query names, resolved in one round trip before the fields look.
+        preresolve(self.access, cache, query_ids(query, serializer.fields))
+        return serializer
 
     # --- reads -------------------------------------------------------------------------
 

@@ -224,12 +224,16 @@ class ScheduleViewChoice(OrgOwnedModel):
         ]
 
 
+#: The free-time search's saved searches (``GET /schedule/free-time?saved_search_uuid=``).
+FIND_FREE_TIME = "find_free_time"
+
+
 class SavedSearch(VersionedModel):
     """A search a user repeats (criteria kept as given), theirs alone."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)
-    search_type = models.CharField(max_length=50, default="find_free_time")
+    search_type = models.CharField(max_length=50, default=FIND_FREE_TIME)
     criteria = models.JSONField(default=dict)
     is_default = models.BooleanField(default=False)
 

@@ -54,6 +54,7 @@ from scheduling.models import (
     ScheduleViewProvider,
     ViewVisibility,
 )
+from scheduling.models.settings import FIND_FREE_TIME
 from scheduling.schedule.preferences import LearnedPreference
 from scheduling.schedule.resolution import (
     OVERRIDE,
@@ -708,7 +709,7 @@ def _choose(access: Access, view: ScheduleView, **choice) -> None:
 # writer that skips the lock (a 409, never two defaults).
 
 #: The type of a saved search that names none: the free-time search's.
-DEFAULT_SEARCH_TYPE = "find_free_time"
+DEFAULT_SEARCH_TYPE = FIND_FREE_TIME
 
 UNIQUE_DEFAULT_SEARCH = {
     "saved_search_one_default": (

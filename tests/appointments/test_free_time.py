@@ -10,6 +10,7 @@ the engine would accept is returned.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from uuid import uuid4
 
 import pytest
 from django.db import connection, transaction
@@ -971,3 +972,68 @@ def _covered(ranges, start, end) -> bool:
         if start >= end:
             return True
     return False
+
+
+class TestSavedSearch:
+    """``saved_search_uuid``: the caller's saved free-time search fills in the query."""
+
+    @pytest.fixture
+    def saved(self, org, location, staff_client, provider):
+        from tests.factories import SavedSearchFactory
+
+        works(provider, location, start="08:00", end="10:00")
+        return SavedSearchFactory(
+            org=org,
+            user=staff_client.user,
+            criteria={
+                "location_uuid": str(location.uuid),
+                "date_from": MONDAY.isoformat(),
+                "date_to": MONDAY.isoformat(),
+                "duration_minutes": 60,
+                "provider_uuids": [str(provider.uuid)],
+            },
+        )
+
+    def run(self, client, saved, status=200, **params):
+        response = client.get(
+            "schedule/free-time", {"saved_search_uuid": str(saved.uuid), **params}
+        )
+        assert response.status_code == status, response.json()
+        return response.json()
+
+    def test_its_criteria_are_the_query_and_explicit_parameters_win(
+        self, staff_client, saved, location, chair
+    ):
+        body = self.run(staff_client, saved)
+        assert body["duration_minutes"] == 60
+        assert body["slots"] == search(staff_client, location, duration_minutes=60)["slots"]
+        assert body["slots"]
+        shorter = self.run(staff_client, saved, duration_minutes=30)
+        assert shorter["duration_minutes"] == 30 and len(shorter["slots"]) > len(body["slots"])
+
+    def test_another_users_search_is_404(self, org, saved, location):
+        other = api_for(org, Role.STAFF)
+        assert self.run(other, saved, status=404)["code"] == "NOT_FOUND"
+
+    def test_criteria_that_no_longer_hold_are_a_422_naming_the_key(
+        self, staff_client, saved, provider, chair
+    ):
+        saved.criteria = {**saved.criteria, "provider_uuids": [str(uuid4())], "colour": "red"}
+        saved.save()
+        body = self.run(staff_client, saved, status=422)
+        assert [item["loc"] for item in body["detail"]] == [["query", "criteria", "colour"]]
+        saved.criteria.pop("colour")
+        saved.save()
+        body = self.run(staff_client, saved, status=422)
+        assert body["detail"][0]["loc"] == ["query", "criteria", "provider_uuids"]
+        assert body["detail"][0]["type"] == "stale"
+        fixed = self.run(staff_client, saved, provider_uuids=str(provider.uuid))  # explicit wins
+        assert fixed["slots"]
+
+    def test_a_search_of_another_type_is_422(self, staff_client, saved):
+        saved.search_type = "patients"
+        saved.save()
+        body = self.run(staff_client, saved, status=422)
+        assert body["detail"][0]["loc"] == ["query", "saved_search_uuid"]
+        malformed = staff_client.get("schedule/free-time", {"saved_search_uuid": "nope"})
+        assert malformed.status_code == 422
