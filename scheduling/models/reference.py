@@ -111,6 +111,12 @@ class Patient(VersionedModel):
     email = models.EmailField(blank=True)
     mobile_phone = models.CharField(max_length=40, blank=True)
     chart_number = models.CharField(max_length=40, blank=True)
+    balance_due = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        help_text="What the patient owes the practice (from the billing system's import).",
+    )
     is_active = models.BooleanField(default=True)
     external_id = models.CharField(max_length=100, blank=True)
 
