@@ -6,6 +6,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from appointments import views
+from appointments.views.calendars import DayCalendarViewSet
 from scheduling.api.views import UUID_PATTERN
 
 APPOINTMENT = rf"appointments/(?P<appointment_uuid>{UUID_PATTERN})"
@@ -23,6 +24,7 @@ router.register(
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")
 router.register("schedule", views.FreeTimeViewSet, basename="free-time")
+router.register("schedule", DayCalendarViewSet, basename="day-calendar")
 router.register(
     f"{APPOINTMENT}/history", views.AppointmentHistoryViewSet, basename="appointment-history"
 )

@@ -132,6 +132,7 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
                 "email",
                 "mobile_phone",
                 "chart_number",
+                "balance_due",
                 "is_active",
             ),
             unique=("chart_number",),

@@ -446,6 +446,20 @@ INPUTS: dict[str, Input] = {
             "provider_uuids": _id(f.ScheduleTemplateFactory(org=org, location=location).provider),
         }
     ),
+    "GET schedule/calendar/daily": Input(
+        query=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "target_date": DAY.isoformat(),
+            "fields": "chart_number,balance_due,last_visit_date",
+        }
+    ),
+    "GET schedule/calendar/weekly": Input(
+        query=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "week_start": DAY.isoformat(),
+            "fields": "age,mobile_phone",
+        }
+    ),
     "POST schedule/notes": Input(
         body=lambda org, obj, location: {
             "location_uuid": _id(location),

@@ -10,7 +10,8 @@ like the strictest clients). Stricter than the published schema in one way: an o
 accepts only the properties it declares, so every key the server sends is declared.
 
 - ``OPTIONS`` and ``HEAD`` are not operations of the schema (spectacular describes neither):
-  not checked. A ``204`` must have no body.
+  not checked. A ``204`` or a ``304`` (a conditional GET's "not modified") must have no
+  body; a ``304`` is otherwise checked as any response (declared, its headers).
 - A 2xx from a path or method the schema does not have is a failure: the schema is missing
   an operation.
 - A 4xx from a path or method the schema does not have (an unknown route, a malformed id in
@@ -142,8 +143,8 @@ def check_response(response) -> None:
     method, path, status = request.method, request.path, response.status_code
     if method in UNDESCRIBED_METHODS or not path.startswith(API_PREFIX):
         return
-    if status == 204 and response.content:
-        _fail(method, path, status, "  a 204 has no body", response)
+    if status in (204, 304) and response.content:
+        _fail(method, path, status, f"  a {status} has no body", response)
     spec = openapi_spec()
     mock_request = MockRequest("http://testserver", method, path)
     mock_response = MockResponse(

@@ -123,9 +123,10 @@ def test_providers_are_created(org, write_csv):
 
 def test_patients_are_created_and_a_bom_is_tolerated(org, write_csv):
     path = write_csv(
-        "external_id,first_name,last_name,preferred_name,birthdate,email,mobile_phone,chart_number",
-        "PT1,Jane,Doe,Janie,1980-02-29,jane@example.com,555-0101,C-1",
-        "PT2,John,Roe,,,,,",
+        "external_id,first_name,last_name,preferred_name,birthdate,email,mobile_phone,chart_number,"
+        "balance_due",
+        "PT1,Jane,Doe,Janie,1980-02-29,jane@example.com,555-0101,C-1,125.5",
+        "PT2,John,Roe,,,,,,",
         encoding="utf-8-sig",
     )
 
@@ -138,7 +139,9 @@ def test_patients_are_created_and_a_bom_is_tolerated(org, write_csv):
         "jane@example.com",
         "C-1",
     )
-    assert Patient.objects.get(org=org, external_id="PT2").birthdate is None
+    assert jane.balance_due == Decimal("125.50")
+    john = Patient.objects.get(org=org, external_id="PT2")
+    assert (john.birthdate, john.balance_due) == (None, Decimal(0))
 
 
 def test_procedure_codes_are_created(org, write_csv):
@@ -294,6 +297,12 @@ def test_skip_invalid_imports_the_good_rows_only(org, write_csv):
             "PT1,Jane,Doe,02/29/1980",
             "line 2: birthdate: “02/29/1980” value has an invalid date format. "
             "It must be in YYYY-MM-DD format.",
+        ),
+        (
+            "patients",
+            "external_id,first_name,last_name,balance_due",
+            "PT1,Jane,Doe,12.345",
+            "line 2: balance_due: Ensure that there are no more than 2 decimal places.",
         ),
         (
             "patients",
