@@ -446,6 +446,13 @@ INPUTS: dict[str, Input] = {
             "provider_uuids": _id(f.ScheduleTemplateFactory(org=org, location=location).provider),
         }
     ),
+    "GET schedule/production-goals/production-summary": Input(
+        query=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "date_from": DAY.isoformat(),
+            "date_to": OTHER_DAY.isoformat(),
+        }
+    ),
     "POST schedule/notes": Input(
         body=lambda org, obj, location: {
             "location_uuid": _id(location),

@@ -9,6 +9,7 @@ from appointments.views.details import (
     PatientFlowEventViewSet,
 )
 from appointments.views.free_time import FreeTimeViewSet
+from appointments.views.production import ProductionSummaryViewSet
 
 __all__ = [
     "AppointmentCollectionViewSet",
@@ -21,4 +22,5 @@ __all__ = [
     "ConfirmationStatusViewSet",
     "FreeTimeViewSet",
     "PatientFlowEventViewSet",
+    "ProductionSummaryViewSet",
 ]
