@@ -446,6 +446,9 @@ INPUTS: dict[str, Input] = {
             "provider_uuids": _id(f.ScheduleTemplateFactory(org=org, location=location).provider),
         }
     ),
+    "GET schedule/calendar/monthly": Input(
+        query=lambda org, obj, location: {"location_uuid": _id(location), "month": f"{DAY:%Y-%m}"}
+    ),
     "GET schedule/production-goals/production-summary": Input(
         query=lambda org, obj, location: {
             "location_uuid": _id(location),
