@@ -25,6 +25,11 @@ router.register("appointments", views.AppointmentViewSet, basename="appointment"
 router.register("appointments", views.AppointmentCollectionViewSet, basename="appointments")
 router.register("schedule", views.FreeTimeViewSet, basename="free-time")
 router.register("schedule", DayCalendarViewSet, basename="day-calendar")
+router.register("schedule/calendar", views.MonthlyCalendarViewSet, basename="calendar-monthly")
+# Matched after scheduling.schedule.urls' goals, whose detail route takes only a UUID.
+router.register(
+    "schedule/production-goals", views.ProductionSummaryViewSet, basename="production-summary"
+)
 router.register(
     f"{APPOINTMENT}/history", views.AppointmentHistoryViewSet, basename="appointment-history"
 )

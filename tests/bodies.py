@@ -460,6 +460,16 @@ INPUTS: dict[str, Input] = {
             "fields": "age,mobile_phone",
         }
     ),
+    "GET schedule/calendar/monthly": Input(
+        query=lambda org, obj, location: {"location_uuid": _id(location), "month": f"{DAY:%Y-%m}"}
+    ),
+    "GET schedule/production-goals/production-summary": Input(
+        query=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "date_from": DAY.isoformat(),
+            "date_to": OTHER_DAY.isoformat(),
+        }
+    ),
     "POST schedule/notes": Input(
         body=lambda org, obj, location: {
             "location_uuid": _id(location),
