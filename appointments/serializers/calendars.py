@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from appointments.serializers.display import _instant, _provider_name, _ref, _zone
+from appointments.serializers.display import instant_text, provider_name, ref_dict
 from appointments.services.calendars import TIER2_FIELDS, CalendarDay, CardRow
 from blockouts.serializers import BlockoutSerializer
 from scheduling.api.filters import comma_list_schema
@@ -30,6 +30,7 @@ from scheduling.api.serializers import (
 )
 from scheduling.models import Location
 from scheduling.schedule.serializers import DailyProviderSerializer, ScheduleNoteSerializer
+from scheduling.timezones import zone as tz_zone
 
 # --- the query -----------------------------------------------------------------------------
 
@@ -221,7 +222,7 @@ def _age(birthdate: date | None, on: date) -> int | None:
 
 def render_card(card: CardRow, tz_name: str, fields: tuple[str, ...] = ()) -> dict:
     """One card as ``CalendarCardSerializer`` declares it, with the Tier 2 ``fields``."""
-    zone = _zone(tz_name)
+    zone = tz_zone(tz_name)
     local_start, local_end = card.start_at.astimezone(zone), card.end_at.astimezone(zone)
     amount = card.production_override
     if amount is None:
@@ -232,18 +233,18 @@ def render_card(card: CardRow, tz_name: str, fields: tuple[str, ...] = ()) -> di
         "schedule_date": local_start.date().isoformat(),
         "start_time": f"{local_start:%H:%M:%S}",
         "end_time": f"{local_end:%H:%M:%S}",
-        "start_at": _instant(card.start_at),
-        "end_at": _instant(card.end_at),
-        "operatory": _ref(card.operatory_uuid, card.operatory_name),
+        "start_at": instant_text(card.start_at),
+        "end_at": instant_text(card.end_at),
+        "operatory": ref_dict(card.operatory_uuid, card.operatory_name),
         "patient": {
             "id": str(card.patient_uuid),
             "name": f"{card.patient_first} {card.patient_last}".strip(),
         },
-        "appointment_type": _ref(card.type_uuid, card.type_name),
-        "confirmation_status": _ref(*(card.confirmation or (None, None))),
-        "flow_status": _ref(*(card.flow or (None, None))),
+        "appointment_type": ref_dict(card.type_uuid, card.type_name),
+        "confirmation_status": ref_dict(*(card.confirmation or (None, None))),
+        "flow_status": ref_dict(*(card.flow or (None, None))),
         "providers": [
-            {"id": str(pid), "name": _provider_name(first, last, suffix)}
+            {"id": str(pid), "name": provider_name(first, last, suffix)}
             for pid, first, last, suffix in (card.providers or ())
         ],
         "production_amount": f"{amount:.2f}",

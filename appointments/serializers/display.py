@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -41,6 +40,7 @@ from scheduling.models import (
     Provider,
 )
 from scheduling.models.base import Restriction
+from scheduling.timezones import zone as tz_zone
 
 #: The columns read for each appointment, in the order ``render`` unpacks them.
 _COLUMNS = (
@@ -147,12 +147,7 @@ def display_one(access: Access, uuid) -> dict | None:
     return None if row is None else render(row)
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _instant(value: datetime | None) -> str | None:
+def instant_text(value: datetime | None) -> str | None:
     """As DRF writes a UTC date-time: ISO 8601, ``Z`` for UTC."""
     if value is None:
         return None
@@ -160,15 +155,15 @@ def _instant(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _money(value: Decimal | None) -> str | None:
+def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _ref(uuid, name) -> dict | None:
+def ref_dict(uuid, name) -> dict | None:
     return None if uuid is None else {"id": str(uuid), "name": name}
 
 
-def _provider_name(first: str, last: str, suffix: str) -> str:
+def provider_name(first: str, last: str, suffix: str) -> str:
     full = f"{first} {last}".strip()
     return f"{full}, {suffix}" if suffix else full
 
@@ -185,39 +180,39 @@ def render(row: tuple, warnings: Iterable[dict] = ()) -> dict:
         confirmation, flow, cancel, broken, providers, tags, total,
     ) = row  # fmt: skip
     providers = [
-        {"id": str(pid), "name": _provider_name(first, last, suffix)}
+        {"id": str(pid), "name": provider_name(first, last, suffix)}
         for pid, first, last, suffix in (providers or ())
     ]
     if start_at is not None:
-        zone = _zone(tz_name)
+        zone = tz_zone(tz_name)
         local_start = start_at.astimezone(zone)
         schedule_date = local_start.date().isoformat()
         local_start_time = f"{local_start:%H:%M:%S}"
     else:
         schedule_date = local_start_time = None
-    local_end_time = None if end_at is None else f"{end_at.astimezone(_zone(tz_name)):%H:%M:%S}"
+    local_end_time = None if end_at is None else f"{end_at.astimezone(tz_zone(tz_name)):%H:%M:%S}"
     amount = production_override if production_override is not None else (total or Decimal(0))
     return {
         "id": str(uuid),
         "status": status,
         "location": {"id": str(location_uuid), "name": location_name},
         "location_timezone": tz_name,
-        "operatory": _ref(operatory_uuid, operatory_name),
+        "operatory": ref_dict(operatory_uuid, operatory_name),
         "patient": {"id": str(patient_uuid), "name": f"{patient_first} {patient_last}".strip()},
-        "appointment_type": _ref(type_uuid, type_name),
+        "appointment_type": ref_dict(type_uuid, type_name),
         "provider": providers[0] if providers else None,
         "providers": providers,
         "schedule_date": schedule_date,
-        "start_time": _instant(start_at),
-        "end_time": _instant(end_at),
+        "start_time": instant_text(start_at),
+        "end_time": instant_text(end_at),
         "local_start_time": local_start_time,
         "local_end_time": local_end_time,
-        "datetime_ask_to_arrive": _instant(arrive_at),
-        "confirmation_status": _ref(*(confirmation or (None, None))),
+        "datetime_ask_to_arrive": instant_text(arrive_at),
+        "confirmation_status": ref_dict(*(confirmation or (None, None))),
         "confirmation_status_label": confirmation[1] if confirmation else None,
-        "flow_status": _ref(*(flow or (None, None))),
-        "cancel_reason": _ref(*(cancel or (None, None))),
-        "broken_reason": _ref(*(broken or (None, None))),
+        "flow_status": ref_dict(*(flow or (None, None))),
+        "cancel_reason": ref_dict(*(cancel or (None, None))),
+        "broken_reason": ref_dict(*(broken or (None, None))),
         "cancelled_by": cancelled_by or None,
         "is_new_patient": is_new_patient,
         "is_time_locked": is_time_locked,
@@ -228,11 +223,11 @@ def render(row: tuple, warnings: Iterable[dict] = ()) -> dict:
         "tags": [{"id": str(tag_uuid), "name": name} for tag_uuid, name in (tags or ())],
         "recall": None,
         "production_amount": f"{amount:.2f}",
-        "estimated_insurance": _money(estimated_insurance),
-        "estimated_patient_portion": _money(estimated_patient_portion),
+        "estimated_insurance": money_text(estimated_insurance),
+        "estimated_patient_portion": money_text(estimated_patient_portion),
         "external_id": external_id,
-        "created_at": _instant(created_at),
-        "updated_at": _instant(updated_at),
+        "created_at": instant_text(created_at),
+        "updated_at": instant_text(updated_at),
         "version": version,
         "warnings": list(warnings),
     }
