@@ -8,9 +8,8 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appointments.serializers.production import MoneyTotalField
 from scheduling.api.relations import OrgRelatedField
-from scheduling.api.serializers import RefSerializer
+from scheduling.api.serializers import MoneyTotalField, RefSerializer
 from scheduling.models import Location
 from scheduling.validators import EARLIEST_DATE, LATEST_DATE
 

@@ -3,38 +3,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.services.production import MAX_SUMMARY_DAYS
 from scheduling.api.relations import OrgRelatedField
-from scheduling.api.serializers import CalendarDateField, RefSerializer
+from scheduling.api.serializers import (
+    CalendarDateField,
+    MoneyTotalField,
+    PercentField,
+    RefSerializer,
+)
 from scheduling.models import Location
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$"})
-class MoneyTotalField(serializers.DecimalField):
-    """A sum of money: a decimal string with two places. Unlike ``MoneyField`` (one
-    amount, at most 8 digits before the point) a sum over a month or a year of
-    appointments has no such bound, and must never fail to render."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", None)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("coerce_to_string", True)
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-
-class PercentField(serializers.DecimalField):
-    """A percentage with two places, as a JSON number (``85.33``)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", None)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("coerce_to_string", False)
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
 
 
 class ProductionSummaryQuery(serializers.Serializer):

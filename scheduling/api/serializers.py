@@ -141,6 +141,31 @@ class MoneyField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$"})
+class MoneyTotalField(serializers.DecimalField):
+    """A sum of money: a decimal string with two places. Unlike ``MoneyField`` (one
+    amount, at most 8 digits before the point) a sum over a month or a year of
+    appointments has no such bound, and must never fail to render."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", None)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", True)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+class PercentField(serializers.DecimalField):
+    """A percentage with two places, as a JSON number (``85.33``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", None)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", False)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
 @extend_schema_field({"type": "string", "format": "time", "example": "08:30:00"})
 class LocalTimeField(serializers.TimeField):
     """A wall-clock time at a location: ``HH:MM:SS`` out, ``HH:MM`` or ``HH:MM:SS`` in."""
