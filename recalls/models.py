@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from scheduling.models import VersionedModel
+from scheduling.models import OrgOwnedModel, VersionedModel
 from scheduling.models.base import LocationScope, validate_same_org
 
 INTERVAL_UNITS = ("years", "months", "weeks", "days")
@@ -48,3 +48,84 @@ class RecallType(VersionedModel):
 
     def clean(self) -> None:
         validate_same_org(self, "appointment_type")
+
+
+class RecallTrigger(OrgOwnedModel):
+    """Completing this procedure code brings the patient's recall of this type round."""
+
+    recall_type = models.ForeignKey(RecallType, on_delete=models.CASCADE, related_name="triggers")
+    procedure_code = models.ForeignKey(
+        "scheduling.ProcedureCode", on_delete=models.CASCADE, related_name="+"
+    )
+
+    location_scope = LocationScope.ORG_WIDE
+
+    class Meta(OrgOwnedModel.Meta):
+        ordering = ["recall_type", "procedure_code", "id"]
+        constraints = [
+            *OrgOwnedModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["org", "recall_type", "procedure_code"], name="recall_trigger_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} → {self.recall_type}"
+
+    def clean(self) -> None:
+        validate_same_org(self, "recall_type", "procedure_code")
+
+
+class PatientRecall(VersionedModel):
+    """One recall cycle of a patient: due on ``date_due``, fulfilled by ``appointment``.
+
+    ``status`` is derived when read (``recalls.selectors``): completed once ``completed_at``
+    is set; scheduled while a live appointment in the future is linked; overdue when open
+    and ``date_due`` is before the practice's today; due otherwise. A patient has at most
+    one open cycle per type; completed ones stay as history.
+    """
+
+    patient = models.ForeignKey("scheduling.Patient", on_delete=models.CASCADE, related_name="+")
+    recall_type = models.ForeignKey(RecallType, on_delete=models.PROTECT, related_name="+")
+    interval = models.JSONField(
+        null=True,
+        blank=True,
+        validators=[validate_interval],
+        help_text="The patient's own interval; none: the type's default.",
+    )
+    date_previous = models.DateField(null=True, blank=True)
+    date_due = models.DateField(null=True, blank=True)
+    date_scheduled = models.DateField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_disabled = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    location_scope = LocationScope.ORG_WIDE
+
+    class Meta(VersionedModel.Meta):
+        ordering = ["date_due", "id"]
+        constraints = [
+            *VersionedModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["org", "patient", "recall_type"],
+                condition=models.Q(completed_at__isnull=True),
+                name="patient_recall_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "date_due"], name="patient_recall_due"),
+            models.Index(fields=["org", "patient", "recall_type"], name="patient_recall_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recall_type} for {self.patient}"
+
+    def clean(self) -> None:
+        validate_same_org(self, "patient", "recall_type", "appointment")

@@ -4,12 +4,14 @@ import hashlib
 import secrets
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
 from scheduling.models.base import validate_same_org
+from scheduling.validators import validate_timezone
 
 
 class User(AbstractUser):
@@ -24,6 +26,12 @@ class Organization(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="The practice's own day (\"today\" for recalls); blank: its first location's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +39,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def local_timezone(self) -> str:
+        """The zone of the practice's day: its own, else its first location's, else UTC."""
+        if self.timezone:
+            return self.timezone
+        location = apps.get_model("scheduling", "Location")
+        first = location.objects.filter(org=self).order_by("id").values_list("timezone", flat=True)
+        return first.first() or "UTC"
 
 
 class Role(models.TextChoices):
