@@ -1,19 +1,33 @@
 """The pieces of ``make bench``: the floor app, the measuring client against it under a real
-gunicorn, and the PASS/FAIL arithmetic. No test asserts a time."""
+gunicorn, the PASS/FAIL arithmetic, and the calendar scene (built small) with its floors
+reading what the calendars show. No test asserts a time."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import psutil
 import pytest
+from django.db import connection
 
-from appointments.bench import client
+from appointments.bench import calendars, client
+from appointments.bench.data import outside_scenes
 from appointments.bench.report import Row, Target, latency_table, throughput_table
 from appointments.bench.servers import Gunicorn
+from appointments.models import Appointment
 from config import bench_floor
+from scheduling.models import Operatory
+from tests.factories import (
+    AppointmentTypeFactory,
+    DefinitionFactory,
+    OperatoryFactory,
+    PatientFactory,
+    ProcedureCodeFactory,
+)
 
 
 def call_wsgi(app, path="/"):
@@ -82,3 +96,106 @@ def test_targets_pass_and_fail():
     assert "| 25% | ≥ 25% | PASS |" in "\n".join(
         throughput_table([Row("d", 250, floor=1000, target=rate)])
     )
+
+
+def test_an_absolute_target_is_judged_on_the_value_beside_its_floor():
+    monthly = Target(0.050, absolute=True, text="≤ 50 ms")
+    assert Row("monthly", 0.045, floor=0.005, target=monthly).result == "PASS"
+    assert Row("monthly", 0.051, floor=0.040, target=monthly).result == "FAIL"
+    assert "| 9.00× | ≤ 50 ms | PASS |" in "\n".join(
+        latency_table([Row("monthly", 0.045, floor=0.005, target=monthly)])
+    )
+
+
+def test_the_month_holds_its_total_with_the_week_at_its_count():
+    counts = calendars.day_counts(
+        calendars.MONTH,
+        week_start=calendars.WEEK_START,
+        per_day=300,
+        total=10_000,
+        chairs=10,
+    )
+    assert list(counts) == [calendars.MONTH + timedelta(days=n) for n in range(31)]
+    assert sum(counts.values()) == 10_000
+    week = [calendars.WEEK_START + timedelta(days=n) for n in range(7)]
+    assert calendars.DAY in week and calendars.WEEK_START.weekday() == 0
+    assert [counts[day] for day in week] == [300] * 7
+    others = {counts[day] for day in counts if day not in week}
+    assert others == {329, 330}
+
+
+@pytest.mark.parametrize(
+    ("week_start", "per_day", "total", "chairs", "problem"),
+    [
+        (date(2026, 10, 28), 300, 10_000, 10, "not in 2026-10"),
+        (date(2026, 10, 12), 300, 2_000, 10, "more than 2000"),
+        (date(2026, 10, 12), 300, 10_000, 8, "more than 8 chairs hold"),
+    ],
+)
+def test_a_month_that_cannot_be_planned_is_refused(week_start, per_day, total, chairs, problem):
+    with pytest.raises(ValueError, match=problem):
+        calendars.day_counts(
+            calendars.MONTH, week_start=week_start, per_day=per_day, total=total, chairs=chairs
+        )
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_calendar_scene_is_built_once_and_its_floors_read_what_the_calendars_show(
+    org, admin_client
+):
+    """A small scene (3 chairs, 12 a day in the week, 500 in the month): built, reused,
+    left out of the bench's practice; the card floor reads the daily and weekly calendars'
+    cards, the month floor the monthly calendar's counts and production."""
+    patients = PatientFactory.create_batch(5, org=org)
+    codes = [
+        ProcedureCodeFactory(org=org, code=c, default_fee=Decimal(f))
+        for c, f in (("D1110", "95.00"), ("D0120", "60.50"))
+    ]
+    AppointmentTypeFactory(org=org, procedure_codes_to_add=[c.code for c in codes])
+    AppointmentTypeFactory(org=org)
+    DefinitionFactory(org=org)
+    practice_chair = OperatoryFactory(org=org)
+    said: list[str] = []
+    scene = calendars.CalendarScene(org, patients, said.append, chairs=3, per_day=12, total=500)
+    scene.ensure()
+    assert Appointment.objects.filter(org=org).count() == 500
+    assert said[-1].startswith("building")
+    calendars.CalendarScene(org, patients, said.append, chairs=3, per_day=12, total=500).ensure()
+    assert said[-1].startswith("reusing")
+    assert Appointment.objects.filter(org=org).count() == 500
+    assert list(outside_scenes(Operatory.objects.filter(org=org))) == [practice_chair]
+
+    for call, days in ((scene.daily(0), 1), (scene.weekly(0), 7)):
+        response = admin_client.get(call.path)
+        assert response.status_code == 200
+        body = response.json()
+        assert call.check(body) is None
+        shown = [card["id"] for day in body.get("days", [body]) for card in day["appointments"]]
+        assert len(shown) == scene.cards(days) == 12 * days
+        read = _rows(*scene.card_statement(days))
+        assert sorted(str(row[1]) for row in read) == sorted(shown)
+
+    response = admin_client.get(scene.monthly(0).path)
+    assert response.status_code == 200
+    assert scene.monthly(0).check(response.json()) is None
+    shown = {
+        date.fromisoformat(day["date"]): (
+            day["appointment_count"],
+            Decimal(day["scheduled_production"]),
+            Decimal(day["completed_production"]),
+        )
+        for day in response.json()["days"]
+    }
+    read = {
+        day: (count, scheduled, completed)
+        for day, count, scheduled, completed in _rows(*scene.month_statement())
+    }
+    assert read == shown
+    assert sum(count for count, _, _ in read.values()) == 500
+    assert any(completed for _, _, completed in read.values())
+    assert any(scheduled for _, scheduled, _ in read.values())

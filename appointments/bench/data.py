@@ -1,12 +1,13 @@
 """The bench's data: 100,000 appointments of one org, and the requests that are timed.
 
 A dedicated org ("Bench Dental", made by ``seed_demo``) gets five years of a five-chair
-practice, loaded by COPY (once; ``--reset`` reloads), and a location of its own for the
-free-time search (``free_time.Scene``). ``Requests`` makes the timed requests (detail,
-list pages, cursor pages, create, bulk, import rows, the free-time search); what they write
-carries the external_id prefix ``bench-run-`` and is deleted after each run, so every run
-measures the same data. ``Bench.send`` and ``Bench.captured`` run a request in-process
-(DRF's test client) to count its queries.
+practice, loaded by COPY (once; ``--reset`` reloads), and two locations of its own: the
+free-time search's (``free_time.Scene``) and the calendars' (``calendars.CalendarScene``).
+``Requests`` makes the timed requests (detail, list pages, cursor pages, create, bulk,
+import rows, the free-time search, the calendars); what they write carries the
+external_id prefix ``bench-run-`` and is deleted after each run, so every run measures
+the same data. ``Bench.send`` and ``Bench.captured`` run a request in-process (DRF's test
+client) to count its queries.
 """
 
 from __future__ import annotations
@@ -17,29 +18,28 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from django.db import connection, models, reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from appointments.bench import calendars, free_time
 from appointments.bench.client import BenchError, Call
-from appointments.bench.free_time import SCENE
+from appointments.bench.loading import analyze, copy_rows, delete_appointments, next_ids
 from appointments.models import (
     Appointment,
     AppointmentHistory,
     AppointmentProcedure,
     AppointmentProvider,
     AppointmentStatus,
-    AppointmentTag,
     AppointmentType,
-    PatientFlowEvent,
 )
 from appointments.views.collections import CURSOR
 from scheduling.demo import seed_demo
@@ -60,6 +60,9 @@ COPY_BATCH = 20_000
 CURSOR_PAGE_SIZE = 100
 CURSOR_PAGE = 1000
 PAGE_OFFSET = (CURSOR_PAGE - 1) * CURSOR_PAGE_SIZE  # rows before cursor page 1,000
+#: External-id prefixes of the scenes' chairs and providers: each scene's own, which the
+#: bench's practice leaves out so that its figures measure what they always measured.
+SCENES = (free_time.SCENE, calendars.SCENE)
 S = AppointmentStatus
 #: Outcomes of past appointments, per 100: what five years of a practice look like.
 STATUS_MIX = [
@@ -72,50 +75,11 @@ STATUS_MIX = [
 ]
 
 
-# --- loading -------------------------------------------------------------------------
-
-
-def delete_appointments(org: Organization) -> None:
-    """Every appointment of the org, with everything hanging off it (fast, in SQL)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model in (
-            AppointmentTag,
-            AppointmentProvider,
-            AppointmentProcedure,
-            PatientFlowEvent,
-            AppointmentHistory,
-            Appointment,
-        ):
-            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE org_id = %s", [org.pk])
-
-
-def copy_rows(model: type[models.Model], rows: Iterable[dict]) -> int:
-    """COPY ``rows`` (field attname → value) into ``model``'s table; unnamed fields get
-    their defaults (``id`` from the sequence unless given)."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return 0
-    fields = [
-        f for f in model._meta.concrete_fields if not (f.primary_key and f.attname not in first)
-    ]
-    missing = [f for f in fields if f.attname not in first]
-    dynamic = [f for f in missing if f.has_default() and callable(f.default)]  # uuid4
-    static = {f.attname: f.get_default() for f in missing if f not in dynamic}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    count = 0
-    statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in _chain(first, rows):
-            values = {**static, **{f.attname: f.default() for f in dynamic}, **row}
-            copy.write_row([values[f.attname] for f in fields])
-            count += 1
-    return count
-
-
-def _chain(first, rest) -> Iterator:
-    yield first
-    yield from rest
+def outside_scenes(queryset):
+    """Chairs or providers of ``queryset`` that belong to no scene (``SCENES``)."""
+    for prefix in SCENES:
+        queryset = queryset.exclude(external_id__startswith=prefix)
+    return queryset
 
 
 class Bench:
@@ -124,17 +88,13 @@ class Bench:
         self.say = say
         self.client = APIClient()
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        # The free-time scene's chairs and providers are its own (``free_time.SCENE``).
         self.operatories = list(
-            Operatory.objects.filter(org=org, is_active=True)
-            .exclude(external_id__startswith=SCENE)
+            outside_scenes(Operatory.objects.filter(org=org, is_active=True))
             .select_related("location")
             .order_by("location_id", "item_order", "id")
         )
         self.providers = list(
-            Provider.objects.filter(org=org, is_active=True)
-            .exclude(external_id__startswith=SCENE)
-            .order_by("id")
+            outside_scenes(Provider.objects.filter(org=org, is_active=True)).order_by("id")
         )
         self.types = list(
             AppointmentType.objects.filter(org=org, status="active").order_by("item_order", "id")
@@ -186,9 +146,7 @@ class Bench:
         started = time.perf_counter()
         with transaction.atomic():
             self._load(target)
-        with connection.cursor() as cursor:
-            for model in (Appointment, AppointmentProvider, AppointmentProcedure):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+        analyze(Appointment, AppointmentProvider, AppointmentProcedure)
         self.loaded_in = time.perf_counter() - started
         self.say(f"loaded in {self.loaded_in:.1f} s")
 
@@ -201,12 +159,7 @@ class Bench:
             day -= timedelta(days=1)
 
     def _load(self, target: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Appointment._meta.db_table, target],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = next_ids(Appointment, target)
         appointments, links, procedures = [], [], []
         slots = self._slots()
         for n, pk in enumerate(ids):
@@ -406,9 +359,12 @@ class Requests:
         after: str,
         bulk_rows: int,
         free_time: Callable[[int], Call],
+        calendar: calendars.CalendarScene,
     ):
         self.bench = bench
         self.free_time = free_time  # the free-time scene's search (``free_time.Scene.call``)
+        # The calendar scene's day, week and month (``calendars.CalendarScene``).
+        self.daily, self.weekly, self.monthly = calendar.daily, calendar.weekly, calendar.monthly
         self.detail_ids = detail_ids
         self.after = after
         self.bulk_rows = bulk_rows

@@ -13,16 +13,18 @@ import django
 
 @dataclass
 class Target:
-    """``ratio <= limit`` (or ``>=`` when ``at_least``); with ``floor=None`` the measured
-    value itself is compared; ``max_queries`` adds a query budget."""
+    """``ratio <= limit`` (or ``>=`` when ``at_least``); with ``floor=None``, or when
+    ``absolute`` (a target in milliseconds for a figure still printed beside its floor),
+    the measured value itself is compared; ``max_queries`` adds a query budget."""
 
     limit: float
     at_least: bool = False
     max_queries: int | None = None
     text: str = ""
+    absolute: bool = False
 
     def met(self, value: float, floor: float | None, queries: list[int] | None) -> bool:
-        measured = value / floor if floor else value
+        measured = value / floor if floor and not self.absolute else value
         ok = measured >= self.limit if self.at_least else measured <= self.limit
         if self.max_queries is not None:
             ok = ok and queries is not None and max(queries) <= self.max_queries

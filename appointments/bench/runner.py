@@ -2,10 +2,12 @@
 import, the report.
 
 1. Load the data (``data.Bench``: 100,000 appointments by COPY, once; the free-time
-   search's scene, ``free_time.Scene``, once a week) and count each request's queries
-   in-process (DRF's test client, ``CaptureQueriesContext``).
-2. Time the second floor in-process: the detail's row read by psycopg directly (a
-   prepared ``SELECT`` of the appointments table by org and uuid).
+   search's scene, ``free_time.Scene``, once a week; the calendars' busy month,
+   ``calendars.CalendarScene``, once) and count each request's queries in-process (DRF's
+   test client, ``CaptureQueriesContext``).
+2. Time the database floors in-process, psycopg directly with prepared statements: the
+   detail's row by org and uuid, the calendar's card SELECT over its day and its week,
+   and the monthly summary's per-day aggregate.
 3. Start two gunicorns with the same settings (``servers.GUNICORN_SETTINGS``): the bare
    WSGI floor app (``config.bench_floor``, a body as long as a real detail) and the
    project with ``DEBUG=false``, a secret key, ``CONN_MAX_AGE=60`` and the loader's
@@ -28,7 +30,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +38,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from appointments.bench import client, free_time, report
+from appointments.bench import calendars, client, free_time, report
 from appointments.bench.client import Call, Latency, Throughput
 from appointments.bench.data import (
     CURSOR_PAGE,
@@ -46,9 +48,9 @@ from appointments.bench.data import (
     TIMED,
     Bench,
     Requests,
-    delete_appointments,
 )
 from appointments.bench.free_time import Scene
+from appointments.bench.loading import delete_appointments
 from appointments.bench.report import Row, Target
 from appointments.bench.servers import GUNICORN_SETTINGS, HOST, Gunicorn
 from appointments.models import Appointment
@@ -114,6 +116,8 @@ class Run:
         bench.delete_timed()
         self.scene = Scene(org, bench.patients, say=self.say)
         self.scene.ensure()
+        self.calendar = calendars.CalendarScene(org, bench.patients, say=self.say)
+        self.calendar.ensure()
         uuids = [
             str(u)
             for u in bench.loaded()
@@ -130,6 +134,7 @@ class Run:
             after=after,
             bulk_rows=options.bulk_rows,
             free_time=self.scene.call,
+            calendar=self.calendar,
         )
 
     def count_queries(self) -> None:
@@ -147,31 +152,80 @@ class Run:
                 "cursor_deep",
                 "create",
                 "free_time",
+                "daily",
+                "weekly",
+                "monthly",
             )
         }
         total, self.bulk_breakdown = self.bench.breakdown(requests.bulk(0))
         self.queries["bulk"] = [total]
         self.detail_bytes = len(self.bench.send(requests.detail(0)).content)
 
-    # --- 2. the raw read ---------------------------------------------------------------
+    # --- 2. the raw reads -------------------------------------------------------------
 
-    def raw_read(self) -> Latency:
-        """The detail's row by org and uuid, psycopg directly, a prepared statement."""
-        table = connection.ops.quote_name(Appointment._meta.db_table)
-        sql = f"SELECT * FROM {table} WHERE org_id = %s AND uuid = %s"
-        org = self.bench.org.pk
+    def time_statement(
+        self,
+        sql: str,
+        params: Callable[[int], Sequence],
+        rows: Callable[[list], str | None],
+        *,
+        binary: bool = False,
+    ) -> Latency:
+        """``sql`` with ``params(0)`` … ``params(repeat - 1)`` by psycopg directly, prepared,
+        after three untimed runs (``params(-1)`` …: prepare, caches); ``rows`` looks at
+        what each run read and names what is wrong with it (a floor that reads the wrong
+        rows is no floor)."""
         with psycopg.connect(settings.DATABASE_URL, autocommit=True) as conn, conn.cursor() as cur:
-            for uuid in self.detail_ids[-3:]:  # warm: prepare, caches
-                cur.execute(sql, (org, uuid), prepare=True)
-                cur.fetchone()
+            for run in range(-1, -4, -1):
+                cur.execute(sql, params(run), prepare=True, binary=binary)
+                cur.fetchall()
             times = []
             for run in range(self.options.repeat):
                 started = time.perf_counter()
-                cur.execute(sql, (org, self.detail_ids[run % len(self.detail_ids)]), prepare=True)
-                if cur.fetchone() is None:
-                    raise client.BenchError("the raw read found no row")
+                cur.execute(sql, params(run), prepare=True, binary=binary)
+                read = cur.fetchall()
                 times.append(time.perf_counter() - started)
+                if problem := rows(read):
+                    raise client.BenchError(f"the raw read {sql[:60]}…: {problem}")
         return Latency(times)
+
+    def raw_read(self) -> Latency:
+        """The detail's row by org and uuid."""
+        table = connection.ops.quote_name(Appointment._meta.db_table)
+        sql = f"SELECT * FROM {table} WHERE org_id = %s AND uuid = %s"
+        org, ids = self.bench.org.pk, self.detail_ids
+        return self.time_statement(
+            sql,
+            lambda run: (org, ids[run % len(ids)]),
+            lambda read: None if len(read) == 1 else f"{len(read)} rows, not 1",
+        )
+
+    def raw_calendars(self) -> None:
+        """The calendars' reads: the card SELECT over the day and over the week (as the
+        calendar runs it: binary results), and the month's per-day aggregate."""
+        scene = self.calendar
+
+        def cards(days: int) -> Latency:
+            sql, params = scene.card_statement(days)
+            expected = scene.cards(days)
+            return self.time_statement(
+                sql,
+                lambda run: params,
+                lambda read: None if len(read) == expected else f"{len(read)} cards",
+                binary=True,
+            )
+
+        def month(read: list) -> str | None:
+            counted = sum(row[1] for row in read)
+            return None if counted == scene.total else f"{counted} appointments"
+
+        self.raw_day = cards(1)
+        self.raw_week = cards(calendars.WEEK_DAYS)
+        sql, params = scene.month_statement()
+        self.raw_month = self.time_statement(sql, lambda run: params, month, binary=True)
+        for name, result in (("day", self.raw_day), ("week", self.raw_week)):
+            self.say(f"  raw {name} cards: median {report.ms(result.median)}")
+        self.say(f"  raw month aggregate: median {report.ms(self.raw_month.median)}")
 
     # --- 3./4. over HTTP -----------------------------------------------------------------
 
@@ -240,6 +294,9 @@ class Run:
             "cursor_first",
             "cursor_deep",
             "free_time",
+            "daily",
+            "weekly",
+            "monthly",
         ):
             client.warm(project, getattr(requests, name), connections=options.connections)
         client.warm(project, requests.create, connections=options.connections, each=1)
@@ -252,6 +309,9 @@ class Run:
         self.latency = {
             "detail": lat(project, requests.detail, "detail"),
             "free_time": lat(project, requests.free_time, "free-time search"),
+            "daily": lat(project, requests.daily, "daily calendar"),
+            "weekly": lat(project, requests.weekly, "weekly calendar"),
+            "monthly": lat(project, requests.monthly, "monthly calendar"),
             "page": lat(project, requests.page, "list page 1"),
             "filtered": lat(project, requests.filtered, "list, filtered"),
             "offset_page": lat(
@@ -328,6 +388,7 @@ class Run:
             self.count_queries()
             self.raw = self.raw_read()
             self.say(f"  raw read: median {report.ms(self.raw.median)}")
+            self.raw_calendars()
             self.over_http()
             self.time_import()
         finally:
@@ -355,6 +416,24 @@ class Run:
             queries=[1],
         )
 
+        def raw_floor(label: str, result: Latency) -> Row:
+            return Row(f"**floor**: {label}", result.median, result.p90, queries=[1])
+
+        def calendar(name: str, label: str, raw: Latency, floor_label: str, target: Target) -> Row:
+            return Row(
+                label,
+                lat[name].median,
+                lat[name].p90,
+                http_floor + raw.median,
+                floor_label,
+                target,
+                q[name],
+            )
+
+        scene = self.calendar
+        day_cards, week_cards = scene.cards(1), scene.cards(calendars.WEEK_DAYS)
+        staffed = f"{scene.chair_count} chairs, {len(scene.providers)} providers"
+
         def info(name: str, label: str, floor_label: str = "HTTP floor") -> Row:
             return Row(
                 label, lat[name].median, lat[name].p90, http_floor, floor_label, None, q[name]
@@ -364,6 +443,17 @@ class Run:
         latency_rows = [
             floor_row,
             raw_row,
+            raw_floor(
+                f"the day's {day_cards} cards read directly (psycopg, the calendar's prepared "
+                "card SELECT)",
+                self.raw_day,
+            ),
+            raw_floor(f"the week's {week_cards:,} cards read directly (the same)", self.raw_week),
+            raw_floor(
+                f"the month's per-day aggregate over {scene.total:,} appointments read "
+                "directly (psycopg, prepared)",
+                self.raw_month,
+            ),
             Row(
                 "detail `GET /appointments/{id}`",
                 detail,
@@ -384,6 +474,30 @@ class Run:
                 "",
                 Target(0.100, text="≤ 100 ms"),
                 q["free_time"],
+            ),
+            calendar(
+                "daily",
+                f"daily calendar `GET /schedule/calendar/daily`, {day_cards} appointments, "
+                f"{staffed}",
+                self.raw_day,
+                "HTTP floor + raw day",
+                Target(3, text="≤ 3×"),
+            ),
+            calendar(
+                "weekly",
+                f"weekly calendar `GET /schedule/calendar/weekly`, {week_cards:,} appointments "
+                f"over 7 days, {staffed}",
+                self.raw_week,
+                "HTTP floor + raw week",
+                Target(3, text="≤ 3×"),
+            ),
+            calendar(
+                "monthly",
+                f"monthly calendar `GET /schedule/calendar/monthly`, {scene.total:,} "
+                f"appointments over {len(scene.counts)} days",
+                self.raw_month,
+                "HTTP floor + raw month",
+                Target(0.050, absolute=True, text="≤ 50 ms"),
             ),
             Row(
                 "list page 1 `GET /appointments?page_size=50` (with the total)",

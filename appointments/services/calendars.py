@@ -210,12 +210,12 @@ def _card_select() -> str:
     )
 
 
-def card_rows(
+def card_statement(
     *, location: Location, start: datetime, end: datetime, last_visit: bool = False
-) -> list[CardRow]:
-    """The calendar's appointments at ``location`` holding time in ``[start, end)``, by
-    start: one prepared statement (the bench may time it alone). ``last_visit``: also
-    read each patient's last completed visit (a Tier 2 field)."""
+) -> tuple[str, list]:
+    """The card SELECT of ``card_rows`` and its parameters: one place for both, so the
+    bench's database floor (``make bench`` reads the same rows with psycopg directly)
+    times exactly the statement the calendars run."""
     params = [
         last_visit,
         location.org_id,
@@ -225,8 +225,18 @@ def card_rows(
         earliest_start(start),  # an appointment lasts less than a local day
         start,
     ]
+    return _card_select(), params
+
+
+def card_rows(
+    *, location: Location, start: datetime, end: datetime, last_visit: bool = False
+) -> list[CardRow]:
+    """The calendar's appointments at ``location`` holding time in ``[start, end)``, by
+    start: one prepared statement (``card_statement``). ``last_visit``: also read each
+    patient's last completed visit (a Tier 2 field)."""
+    sql, params = card_statement(location=location, start=start, end=end, last_visit=last_visit)
     with prepared_cursor() as cursor:
-        cursor.execute(_card_select(), params)
+        cursor.execute(sql, params)
         return [CardRow(*row) for row in cursor.fetchall()]
 
 

@@ -1,13 +1,15 @@
 """``manage.py bench_appointments`` (``make bench``): the Appointments API as its users meet
-it, over HTTP under gunicorn with ``DEBUG=false``, beside two floors timed in the same run.
+it, over HTTP under gunicorn with ``DEBUG=false``, beside floors timed in the same run.
 
 It loads 100,000 appointments into the org "Bench Dental" by COPY (once; ``--reset``
-reloads), counts each request's queries in-process, starts gunicorn twice with the same
-settings (the project, and a bare WSGI app returning constant JSON: the HTTP floor), times
-detail, list and cursor pages, create and a 500-row bulk import over HTTP (latency and
-throughput), times the detail's row read directly with psycopg (the database floor),
-then ``manage.py import_appointments`` of 10,000 rows; it prints each figure beside its
-floor with the ratio, the issue-10 target and PASS/FAIL, and the machine it ran on.
+reloads) and the scenes of the free-time search and the calendars, counts each request's
+queries in-process, starts gunicorn twice with the same settings (the project, and a bare
+WSGI app returning constant JSON: the HTTP floor), times over HTTP detail, list and cursor
+pages, create and a 500-row bulk import (latency and throughput), the free-time search
+and the daily, weekly and monthly calendars (latency), times the same rows read directly
+with psycopg (the database floors), then ``manage.py import_appointments`` of 10,000
+rows; it prints each figure beside its floor with the ratio, its target and PASS/FAIL,
+and the machine it ran on.
 See ``appointments/bench/runner.py``. The servers are stopped however the run ends.
 """
 
