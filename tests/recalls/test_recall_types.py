@@ -303,3 +303,26 @@ def test_concurrent_creates_of_one_name_leave_one_type(org):
 
     assert sorted(statuses) == [201] + [409] * 3
     assert RecallType.objects.filter(org=org).count() == 1
+
+
+def test_seed_demo_recall_types_and_triggers_once():
+    from tests.scheduling.test_seed_demo import seed
+
+    first, again = seed("--json"), seed("--json")
+    assert first["recall_types"] == again["recall_types"]
+    triggers = {
+        t.name: sorted(
+            RecallTrigger.objects.filter(recall_type=t).values_list(
+                "procedure_code__code", flat=True
+            )
+        )
+        for t in RecallType.objects.filter(org__uuid=first["org_id"])
+    }
+    assert triggers == {
+        "Prophy": ["D0120", "D1110"],
+        "Perio Maintenance": ["D4910"],
+        "Bitewings": ["D0274"],
+    }
+    assert all(
+        t.appointment_type is not None for t in RecallType.objects.filter(org__uuid=first["org_id"])
+    )
