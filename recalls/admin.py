@@ -1,9 +1,26 @@
-"""Admin of recall types."""
+"""Admin of recall types and their triggers (what practice administrators set up).
+
+Types are org-wide; each lists the procedure codes that trigger it. A type that patient
+recalls use cannot be deleted (the database protects them): uncheck "active" instead.
+"""
 
 from django.contrib import admin
 
-from recalls.models import INTERVAL_UNITS, RecallType
-from scheduling.admin_base import ORG_FILTER, OrgScopedAdmin, flag_column, flag_filter
+from recalls.models import INTERVAL_UNITS, RecallTrigger, RecallType
+from scheduling.admin_base import (
+    ORG_FILTER,
+    OrgScopedAdmin,
+    OrgScopedInline,
+    flag_column,
+    flag_filter,
+)
+
+
+class RecallTriggerInline(OrgScopedInline):
+    model = RecallTrigger
+    fields = ("procedure_code",)
+    verbose_name = "trigger"
+    verbose_name_plural = "triggers (completing one of these procedures starts the recall)"
 
 
 @admin.register(RecallType)
@@ -20,6 +37,7 @@ class RecallTypeAdmin(OrgScopedAdmin):
     list_select_related = ("org", "appointment_type")
     search_fields = ("name", "description")
     ordering = ("org__name", "item_order", "name", "id")
+    inlines = (RecallTriggerInline,)
 
     @admin.display(description="interval")
     def interval(self, obj):

@@ -8,17 +8,34 @@ from scheduling.models import OrgOwnedModel, VersionedModel
 from scheduling.models.base import LocationScope, validate_same_org
 
 INTERVAL_UNITS = ("years", "months", "weeks", "days")
+#: The most of each unit an interval may hold: a century, whatever the unit. Beyond that
+#: no practice recalls anyone, and a due date computed from it would leave the calendar.
+INTERVAL_MAX = {"years": 100, "months": 1200, "weeks": 5200, "days": 36500}
 
 
 def validate_interval(value) -> None:
-    """Intervals are ``{"months": 6}``-style dicts of non-negative whole units."""
-    if not isinstance(value, dict) or not value or set(value) - set(INTERVAL_UNITS):
+    """Intervals are ``{"months": 6}``-style dicts of whole units, at least one positive.
+
+    Keys among ``INTERVAL_UNITS``, each a non-negative integer up to ``INTERVAL_MAX``; an
+    interval of nothing (``{}``, ``{"months": 0}``) would make a recall due the day it
+    was fulfilled, so it is refused.
+    """
+    if not isinstance(value, dict) or set(value) - set(INTERVAL_UNITS):
         raise ValidationError(
             f"An interval is an object with keys among {', '.join(INTERVAL_UNITS)}.",
             code="invalid_interval",
         )
-    if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in value.values()):
-        raise ValidationError("Interval units are non-negative integers.", code="invalid_interval")
+    for unit, n in value.items():
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= INTERVAL_MAX[unit]:
+            raise ValidationError(
+                f"Interval {unit} must be a whole number from 0 to {INTERVAL_MAX[unit]}.",
+                code="invalid_interval",
+            )
+    if not any(value.values()):
+        raise ValidationError(
+            'An interval needs at least one positive unit (e.g. {"months": 6}).',
+            code="invalid_interval",
+        )
 
 
 class RecallType(VersionedModel):

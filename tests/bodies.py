@@ -39,6 +39,7 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
+from recalls.models import RecallTrigger, RecallType
 from scheduling.models import (
     Definition,
     DefinitionCategory,
@@ -125,6 +126,8 @@ MAKERS: dict[type, Callable] = {
     # A new user's: test_every_endpoint hands saved searches to the caller (OWNED_BY_CALLER).
     SavedSearch: lambda org, location, parent: f.SavedSearchFactory(org=org),
     PatientPreference: lambda org, location, parent: f.PatientPreferenceFactory(org=org),
+    RecallType: lambda org, location, parent: f.RecallTypeFactory(org=org),
+    RecallTrigger: lambda org, location, parent: f.RecallTriggerFactory(org=org),
 }
 
 
@@ -221,6 +224,13 @@ def _apply(org, obj, location):
 
 def _pinboarded(org, location):
     return _appointment(org, location, status="pinboard", start_at=None, end_at=None)
+
+
+def _listed_recall_type(org):
+    """The one recall type whose triggers the registered list names (and its rows use)."""
+    return RecallType.objects.filter(org=org, name="Listed").first() or f.RecallTypeFactory(
+        org=org, name="Listed"
+    )
 
 
 def _goal(org, location, provider=None) -> dict:
@@ -535,4 +545,32 @@ INPUTS: dict[str, Input] = {
     ),
     "DELETE schedule/patient-preferences/{preference_uuid}": Input(),
     "PUT schedule/patient-preferences/by-patient/{patient_uuid}": Input(body=_preference_to_change),
+    # --- recalls: types and triggers (admins write)
+    "POST recalls/types": Input(
+        body=lambda org, obj, location: {
+            "name": "Prophy",
+            "description": "Adult cleaning",
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "default_interval": {"months": 6},
+            "is_active": True,
+            "item_order": 1,
+        }
+    ),
+    "PATCH recalls/types/{recall_type_uuid}": Input(
+        body=_versioned(name="Perio maintenance", default_interval={"months": 3})
+    ),
+    "DELETE recalls/types/{recall_type_uuid}": Input(),
+    "GET recalls/triggers": Input(
+        query=lambda org, obj, location: {"recall_type_uuid": _id(_listed_recall_type(org))},
+        row=lambda org, location, parent: f.RecallTriggerFactory(
+            org=org, recall_type=_listed_recall_type(org)
+        ),
+    ),
+    "POST recalls/triggers": Input(
+        body=lambda org, obj, location: {
+            "recall_type_uuid": _id(f.RecallTypeFactory(org=org)),
+            "procedure_code_uuid": _id(f.ProcedureCodeFactory(org=org)),
+        }
+    ),
+    "DELETE recalls/triggers/{trigger_uuid}": Input(),
 }

@@ -20,6 +20,7 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
+from recalls.models import PatientRecall, RecallTrigger, RecallType
 from scheduling.models import (
     ApiToken,
     Definition,
@@ -361,3 +362,35 @@ class PatientPreferenceFactory(OrgOwnedFactory):
         model = PatientPreference
 
     patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+
+
+# --- Recalls -----------------------------------------------------------------------------
+
+
+class RecallTypeFactory(OrgOwnedFactory):
+    """A six-month recall type, booking no appointment type unless given one."""
+
+    class Meta:
+        model = RecallType
+
+    name = factory.Sequence(lambda n: f"Recall {n}")
+    default_interval = factory.LazyFunction(lambda: {"months": 6})
+
+
+class RecallTriggerFactory(OrgOwnedFactory):
+    class Meta:
+        model = RecallTrigger
+
+    recall_type = factory.SubFactory(RecallTypeFactory, org=factory.SelfAttribute("..org"))
+    procedure_code = factory.SubFactory(ProcedureCodeFactory, org=factory.SelfAttribute("..org"))
+
+
+class PatientRecallFactory(OrgOwnedFactory):
+    """An open recall cycle of a new patient, due in a year."""
+
+    class Meta:
+        model = PatientRecall
+
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+    recall_type = factory.SubFactory(RecallTypeFactory, org=factory.SelfAttribute("..org"))
+    date_due = factory.LazyFunction(lambda: date.today() + timedelta(days=365))

@@ -1,0 +1,109 @@
+"""Recall types and their triggers: the org's recall configuration.
+
+In the practice's words: a recall type ("Prophy", every six months) says how long after
+a visit a patient is due again and which appointment type brings them back; its triggers
+are the procedure codes whose completion starts the next cycle (D1110 → Prophy).
+
+Names are unique among the org's types (case aside) and a procedure code triggers a
+type once: the database's named constraints decide both, so two concurrent creates of
+one name cannot both pass (``unique_violations`` turns the loser into a 409). A type
+that patient recalls still use cannot be deleted (409 ``RECALL_TYPE_IN_USE``): the
+delete locks the type's row first, so a patient recall created concurrently either
+commits before the check (and is seen) or waits for the delete (and then fails on the
+foreign key), never leaving a recall whose type is gone.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from recalls.models import PatientRecall, RecallTrigger, RecallType
+from scheduling.exceptions import Conflict
+from scheduling.models import Organization, ProcedureCode
+from scheduling.services import unique_violations, update_versioned
+
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "RecallTypeInUse",
+    "recall_trigger_create",
+    "recall_trigger_delete",
+    "recall_type_create",
+    "recall_type_delete",
+    "recall_type_update",
+]
+
+#: A type created without an interval recalls every six months, the common cleaning.
+DEFAULT_INTERVAL = {"months": 6}
+
+UNIQUE_NAME = {
+    "recall_type_org_name": ("DUPLICATE_NAME", "A recall type with this name already exists."),
+}
+UNIQUE_TRIGGER = {
+    "recall_trigger_pair": (
+        "DUPLICATE_TRIGGER",
+        "This procedure code already triggers this recall type.",
+    ),
+}
+
+
+class RecallTypeInUse(Conflict):
+    code = "RECALL_TYPE_IN_USE"
+    default_detail = "Patient recalls use this recall type; deactivate it instead."
+
+
+def _validate(row) -> None:
+    row.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
+
+
+def recall_type_create(*, org: Organization, name: str, **fields) -> RecallType:
+    """Create a recall type; names are unique among the org's types (409 otherwise)."""
+    fields.setdefault("default_interval", dict(DEFAULT_INTERVAL))
+    recall_type = RecallType(org=org, name=name, **fields)
+    _validate(recall_type)
+    with unique_violations(UNIQUE_NAME):
+        recall_type.save()
+    return recall_type
+
+
+def recall_type_update(*, recall_type: RecallType, base_version: int, **changes) -> RecallType:
+    """Change a recall type if nobody changed it since ``base_version``.
+
+    Open patient recalls without an interval of their own follow the new default.
+    """
+    return update_versioned(
+        recall_type, base_version=base_version, changes=changes, unique=UNIQUE_NAME
+    )
+
+
+@transaction.atomic
+def recall_type_delete(*, recall_type: RecallType) -> None:
+    """Delete a type for good, with its triggers (the API's DELETE, irreversible).
+
+    Patient recalls, open or completed, keep showing their type, so a type any of them
+    uses stays (``RecallTypeInUse``); deactivating it (``is_active: false``) retires it
+    instead. Nothing else shows a type's name, so an unused one is really deleted.
+    """
+    RecallType.objects.select_for_update().filter(pk=recall_type.pk).first()
+    if PatientRecall.objects.filter(recall_type=recall_type).exists():
+        raise RecallTypeInUse()
+    try:
+        recall_type.delete()
+    except ProtectedError as exc:  # the database's own word, should the check miss one
+        raise RecallTypeInUse() from exc
+
+
+def recall_trigger_create(
+    *, org: Organization, recall_type: RecallType, procedure_code: ProcedureCode
+) -> RecallTrigger:
+    """Make completing ``procedure_code`` start a cycle of ``recall_type`` (once: 409)."""
+    trigger = RecallTrigger(org=org, recall_type=recall_type, procedure_code=procedure_code)
+    _validate(trigger)
+    with unique_violations(UNIQUE_TRIGGER):
+        trigger.save()
+    return trigger
+
+
+def recall_trigger_delete(*, trigger: RecallTrigger) -> None:
+    """Remove a trigger; recalls it started stay."""
+    trigger.delete()

@@ -1,0 +1,11 @@
+"""Routes of the Recalls section."""
+
+from rest_framework.routers import SimpleRouter
+
+from recalls import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("recalls/types", views.RecallTypeViewSet, basename="recall-type")
+router.register("recalls/triggers", views.RecallTriggerViewSet, basename="recall-trigger")
+
+urlpatterns = router.urls
