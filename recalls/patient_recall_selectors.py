@@ -36,7 +36,12 @@ class RecallStatus:
     COMPLETED = "completed"
     OVERDUE = "overdue"
 
-    choices = [(DUE, "Due"), (SCHEDULED, "Scheduled"), (COMPLETED, "Completed"), (OVERDUE, "Overdue")]
+    choices = [
+        (DUE, "Due"),
+        (SCHEDULED, "Scheduled"),
+        (COMPLETED, "Completed"),
+        (OVERDUE, "Overdue"),
+    ]
 
 
 #: Appointments that hold a slot and have not happened yet (``complete`` closes the cycle).
