@@ -39,6 +39,7 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
+from recalls.models import PatientRecall, RecallType
 from scheduling.models import (
     Definition,
     DefinitionCategory,
@@ -125,6 +126,8 @@ MAKERS: dict[type, Callable] = {
     # A new user's: test_every_endpoint hands saved searches to the caller (OWNED_BY_CALLER).
     SavedSearch: lambda org, location, parent: f.SavedSearchFactory(org=org),
     PatientPreference: lambda org, location, parent: f.PatientPreferenceFactory(org=org),
+    RecallType: lambda org, location, parent: f.RecallTypeFactory(org=org),
+    PatientRecall: lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=DAY),
 }
 
 
@@ -535,4 +538,21 @@ INPUTS: dict[str, Input] = {
     ),
     "DELETE schedule/patient-preferences/{preference_uuid}": Input(),
     "PUT schedule/patient-preferences/by-patient/{patient_uuid}": Input(body=_preference_to_change),
+    # --- patient recalls (patient data: staff write)
+    "POST recalls/patient-recalls": Input(
+        body=lambda org, obj, location: {
+            "patient_uuid": _id(f.PatientFactory(org=org)),
+            "recall_type_uuid": _id(f.RecallTypeFactory(org=org)),
+            "interval": {"months": 4},
+            "date_due": DAY.isoformat(),
+            "note": "Prefers mornings",
+        }
+    ),
+    # Due by now: the list's rows lie before today (the default ``due_on``).
+    "GET recalls/patient-recalls/due": Input(
+        row=lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=date(2024, 1, 8))
+    ),
+    "PATCH recalls/patient-recalls/{recall_uuid}": Input(
+        body=_versioned(date_due=OTHER_DAY.isoformat(), note="Called, no answer")
+    ),
 }

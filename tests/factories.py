@@ -20,6 +20,7 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
+from recalls.models import PatientRecall, RecallType
 from scheduling.models import (
     ApiToken,
     Definition,
@@ -361,3 +362,27 @@ class PatientPreferenceFactory(OrgOwnedFactory):
         model = PatientPreference
 
     patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+
+
+# --- Recalls ---
+
+
+class RecallTypeFactory(OrgOwnedFactory):
+    """A six-month recall type."""
+
+    class Meta:
+        model = RecallType
+
+    name = factory.Sequence(lambda n: f"Recall {n}")
+    default_interval = factory.LazyFunction(lambda: {"months": 6})
+
+
+class PatientRecallFactory(OrgOwnedFactory):
+    """An open recall of a new patient, with the type's interval and no due date (pass
+    ``date_due``)."""
+
+    class Meta:
+        model = PatientRecall
+
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+    recall_type = factory.SubFactory(RecallTypeFactory, org=factory.SelfAttribute("..org"))

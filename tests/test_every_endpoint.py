@@ -33,6 +33,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import AppointmentType
+from recalls.models import RecallType
 from scheduling.models import (
     Location,
     LocationScope,
@@ -102,6 +103,7 @@ QUERY_ID_MODELS = {
     "operatory_uuid": Operatory,
     "patient_uuid": Patient,
     "provider_uuid": Provider,
+    "recall_type_uuid": RecallType,
     "saved_search_uuid": SavedSearch,
 }
 
@@ -202,7 +204,7 @@ ORG_MODELS = [
     model
     for model in apps.get_models()
     if any(field.name == "org" for field in model._meta.concrete_fields)
-    and model._meta.app_label in ("scheduling", "appointments", "blockouts")
+    and model._meta.app_label in ("scheduling", "appointments", "blockouts", "recalls")
 ]
 
 
