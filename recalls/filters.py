@@ -2,8 +2,10 @@
 
 import django_filters
 
-from recalls.models import RecallTrigger, RecallType
+from recalls.models import PatientRecall, RecallTrigger, RecallType
+from recalls.selectors import RecallStatus
 from scheduling.api.filters import OrgObjectFilter, StrictBooleanFilter
+from scheduling.models import Patient
 
 
 class RecallTypeFilterSet(django_filters.FilterSet):
@@ -25,3 +27,23 @@ class RecallTriggerFilterSet(django_filters.FilterSet):
     class Meta:
         model = RecallTrigger
         fields = ["recall_type_uuid"]
+
+
+# --- Patient recalls ---
+
+
+class PatientRecallFilterSet(django_filters.FilterSet):
+    patient_uuid = OrgObjectFilter(
+        target=Patient, lookup="patient", help_text="Only this patient's (unknown: 404)."
+    )
+    recall_type_uuid = OrgObjectFilter(
+        target=RecallType, lookup="recall_type", help_text="Only this type's (unknown: 404)."
+    )
+    # ``status`` is the annotation of ``with_status``: filtered in the database, as of today.
+    status = django_filters.ChoiceFilter(
+        choices=RecallStatus.choices, help_text="Only recalls in this status, as of today."
+    )
+
+    class Meta:
+        model = PatientRecall
+        fields = ["patient_uuid", "recall_type_uuid", "status"]

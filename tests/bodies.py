@@ -39,7 +39,7 @@ from appointments.models import (
     PatientFlowEvent,
 )
 from blockouts.models import Blockout, BlockoutTemplate, BlockoutTemplateItem, BlockoutType
-from recalls.models import RecallTrigger, RecallType
+from recalls.models import PatientRecall, RecallTrigger, RecallType
 from scheduling.models import (
     Definition,
     DefinitionCategory,
@@ -128,6 +128,7 @@ MAKERS: dict[type, Callable] = {
     PatientPreference: lambda org, location, parent: f.PatientPreferenceFactory(org=org),
     RecallType: lambda org, location, parent: f.RecallTypeFactory(org=org),
     RecallTrigger: lambda org, location, parent: f.RecallTriggerFactory(org=org),
+    PatientRecall: lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=DAY),
 }
 
 
@@ -573,4 +574,21 @@ INPUTS: dict[str, Input] = {
         }
     ),
     "DELETE recalls/triggers/{trigger_uuid}": Input(),
+    # --- patient recalls (patient data: staff write)
+    "POST recalls/patient-recalls": Input(
+        body=lambda org, obj, location: {
+            "patient_uuid": _id(f.PatientFactory(org=org)),
+            "recall_type_uuid": _id(f.RecallTypeFactory(org=org)),
+            "interval": {"months": 4},
+            "date_due": DAY.isoformat(),
+            "note": "Prefers mornings",
+        }
+    ),
+    # Due by now: the list's rows lie before today (the default ``due_on``).
+    "GET recalls/patient-recalls/due": Input(
+        row=lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=date(2024, 1, 8))
+    ),
+    "PATCH recalls/patient-recalls/{recall_uuid}": Input(
+        body=_versioned(date_due=OTHER_DAY.isoformat(), note="Called, no answer")
+    ),
 }

@@ -386,11 +386,11 @@ class RecallTriggerFactory(OrgOwnedFactory):
 
 
 class PatientRecallFactory(OrgOwnedFactory):
-    """An open recall cycle of a new patient, due in a year."""
+    """An open recall of a new patient, with the type's interval and no due date (pass
+    ``date_due``)."""
 
     class Meta:
         model = PatientRecall
 
     patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
     recall_type = factory.SubFactory(RecallTypeFactory, org=factory.SelfAttribute("..org"))
-    date_due = factory.LazyFunction(lambda: date.today() + timedelta(days=365))

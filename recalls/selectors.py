@@ -1,0 +1,117 @@
+"""Reading patient recalls: their status, and who is due.
+
+A recall's status is never stored, because "overdue" would go stale overnight. It is
+derived from the practice's today each time a recall is read, in SQL (so that
+``?status=overdue`` filters and counts in the database):
+
+- ``completed`` once the cycle is closed (``completed_at`` set);
+- ``scheduled`` while a planned or scheduled appointment linked to it starts today or
+  later (a cancelled, broken, pinboarded or past one no longer fulfils it; a completed
+  one closes the cycle, which the recall engine does);
+- ``due`` while disabled (a recall the practice switched off is never overdue nor on the
+  due list, it keeps its dates for when it is switched on again);
+- ``overdue`` when ``date_due`` is before today;
+- ``due`` otherwise (also without a due date).
+
+"Today" is the practice's (``Organization.local_timezone``), not UTC's: at 8 pm in
+Chicago it is already tomorrow in UTC, and a recall due today is not overdue yet.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus
+from recalls.models import PatientRecall
+from scheduling.models import Location, Organization
+
+
+class RecallStatus:
+    DUE = "due"
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    OVERDUE = "overdue"
+
+    choices = [
+        (DUE, "Due"),
+        (SCHEDULED, "Scheduled"),
+        (COMPLETED, "Completed"),
+        (OVERDUE, "Overdue"),
+    ]
+
+
+#: Appointments that hold a slot and have not happened yet (``complete`` closes the cycle).
+BOOKING_STATUSES = (AppointmentStatus.PLANNED, AppointmentStatus.SCHEDULED)
+
+
+def practice_today(org: Organization) -> date:
+    """The practice's calendar date now."""
+    return timezone.localdate(timezone=ZoneInfo(org.local_timezone()))
+
+
+def _day_start(org: Organization, today: date) -> datetime:
+    return datetime.combine(today, time.min, tzinfo=ZoneInfo(org.local_timezone()))
+
+
+def scheduled_q(day_start: datetime) -> Q:
+    """The recall's linked appointment still fulfils it (see the module docstring)."""
+    return Q(
+        appointment__status__in=BOOKING_STATUSES,
+        appointment__start_at__gte=day_start,
+        completed_at__isnull=True,
+    )
+
+
+def with_status(queryset: QuerySet, *, org: Organization, today: date | None = None) -> QuerySet:
+    """``queryset`` of patient recalls annotated with ``status`` as of ``today`` (default:
+    the practice's), with everything the response shows joined (one query per page)."""
+    today = today or practice_today(org)
+    return queryset.select_related("patient", "recall_type", "appointment").annotate(
+        status=Case(
+            When(completed_at__isnull=False, then=Value(RecallStatus.COMPLETED)),
+            When(scheduled_q(_day_start(org, today)), then=Value(RecallStatus.SCHEDULED)),
+            When(is_disabled=True, then=Value(RecallStatus.DUE)),
+            When(date_due__lt=today, then=Value(RecallStatus.OVERDUE)),
+            default=Value(RecallStatus.DUE),
+            output_field=CharField(),
+        )
+    )
+
+
+def patient_recalls(*, org: Organization, today: date | None = None) -> QuerySet:
+    """Every recall of the org with its status (callers restrict it to the caller's access)."""
+    return with_status(PatientRecall.objects.filter(org=org), org=org, today=today)
+
+
+def due_patient_recalls(
+    queryset: QuerySet,
+    *,
+    due_on: date,
+    include_scheduled: bool = False,
+    location: Location | None = None,
+) -> QuerySet:
+    """The recalls to call patients about: open, enabled, due on or before ``due_on``,
+    most overdue first; booked ones only with ``include_scheduled``; with ``location``,
+    only patients whose last completed visit was there. ``queryset`` comes from
+    ``with_status``."""
+    queryset = queryset.filter(completed_at__isnull=True, is_disabled=False, date_due__lte=due_on)
+    if not include_scheduled:
+        queryset = queryset.exclude(status=RecallStatus.SCHEDULED)
+    if location is not None:
+        last_visit = (
+            Appointment.objects.filter(
+                org=location.org_id,
+                patient=OuterRef("patient"),
+                status=AppointmentStatus.COMPLETE,
+            )
+            .order_by("-start_at", "-id")
+            .values("location")[:1]
+        )
+        queryset = queryset.annotate(last_visit_location=Subquery(last_visit)).filter(
+            last_visit_location=location.pk
+        )
+    return queryset.order_by("date_due", "id")
