@@ -176,6 +176,8 @@ class TestEmptyQueryValues:
             ("appointments", "page"),
             ("schedule/templates", "day_of_week"),
             ("blockouts/types", "include_hidden"),
+            ("recalls/patient-recalls/due", "location_uuid"),  # a query serializer's
+            ("recalls/patient-recalls/due", "due_on"),
         ],
     )
     def test_an_empty_typed_parameter_is_422(self, admin_client, path, name):
