@@ -6,11 +6,11 @@ find nothing changed. ``conditional_response`` lets such a poll cost the server 
 but not the client a download: the answer carries ``ETag``, and a request whose
 ``If-None-Match`` names it gets ``304 Not Modified`` with no body.
 
-The ETag is a strong hash of the answer's content (canonical JSON: sorted keys, no
-whitespace), not of the rows' versions or timestamps: anything the answer shows changes
-it (a moved appointment, a new blockout, a patient's balance asked for as a field) and
-nothing else does, with no list of sources to keep in step with the read. The read still
-runs on every poll; what is saved is the transfer and the client's re-render.
+The ETag is a strong hash of the answer's content (the JSON the answer carries), not of
+the rows' versions or timestamps: anything the answer shows changes it (a moved
+appointment, a new blockout, a patient's balance asked for as a field) and nothing else
+does, with no list of sources to keep in step with the read. The read still runs on
+every poll; what is saved is the transfer and the client's re-render.
 
 Usage in a view::
 
@@ -23,14 +23,13 @@ Usage in a view::
 from __future__ import annotations
 
 import hashlib
-import json
 
+from django.http import HttpResponse
 from django.utils.cache import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
-from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
+from rest_framework.renderers import JSONRenderer
 
 #: ``private``: the answer depends on the caller's token, so no shared cache keeps it;
 #: ``no-cache``: a browser may keep it but must ask (with ``If-None-Match``) before use.
@@ -73,24 +72,21 @@ def conditional_responses(serializer) -> dict:
     }
 
 
-def content_etag(data) -> str:
-    """A strong ETag (quoted) of ``data`` as JSON: equal content, equal tag."""
-    canonical = json.dumps(
-        data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"'
-
-
-def conditional_response(request, data) -> Response:
+def conditional_response(request, data) -> HttpResponse:
     """``data`` as a ``200`` with its ``ETag``, or a bodiless ``304`` when the request's
     ``If-None-Match`` names that tag (or is ``*``). Weak tags from the client
-    (``W/"…"``) match too, as RFC 9110 asks of ``If-None-Match``."""
-    etag = content_etag(data)
+    (``W/"…"``) match too, as RFC 9110 asks of ``If-None-Match``.
+
+    The body is rendered once (the JSON renderer's bytes, which a 200 then carries as
+    they are) and the tag is their hash: equal content, equal bytes, equal tag.
+    """
+    body = JSONRenderer().render(data)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:40]}"'
     held = parse_etags(request.headers.get("If-None-Match", ""))
     if "*" in held or etag in {tag.removeprefix("W/") for tag in held}:
-        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
     else:
-        response = Response(data)
+        response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     return response
