@@ -189,6 +189,12 @@ def test_a_disabled_recall_records_the_visit_but_gets_no_due_date(
     assert due == []
     assert PatientRecall.objects.count() == 1
 
+    switched_on = staff_client.patch(
+        f"{RECALLS}/{recall.uuid}", {"base_version": recall.version, "is_disabled": False}
+    )
+    assert switched_on.status_code == 200, switched_on.json()
+    assert switched_on.json()["date_due"] == "2030-09-04"  # one interval after the visit
+
 
 # --- booking links -------------------------------------------------------------------
 
