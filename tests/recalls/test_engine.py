@@ -8,6 +8,8 @@ from datetime import date
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from appointments.services import events
 from recalls import engine
@@ -16,6 +18,7 @@ from recalls.models import PatientRecall
 from tests.appointments.conftest import DAY
 from tests.factories import (
     AppointmentTypeFactory,
+    PatientFactory,
     PatientRecallFactory,
     ProcedureCodeFactory,
     RecallTriggerFactory,
@@ -314,3 +317,34 @@ def test_the_bulk_import_announces_its_batch(staff_client, location, chair, pati
     recall = open_recall(patient, prophy)
     assert (recall.date_previous, recall.date_due) == (date(2030, 1, 7), date(2030, 7, 7))
     assert recall.date_scheduled == date(2030, 3, 11)
+
+
+def test_a_batch_costs_the_same_whatever_its_size(org, staff_client, location, chair, prophy):
+    def batch(size: int, first_day: int) -> int:
+        rows = []
+        for n in range(size):
+            patient = PatientFactory(org=org)
+            PatientRecallFactory(org=org, patient=patient, recall_type=prophy)
+            rows.append(
+                {
+                    "location_uuid": str(location.uuid),
+                    "patient_uuid": str(patient.uuid),
+                    "operatory_uuid": str(chair.uuid),
+                    "schedule_date": f"2030-01-{first_day + n:02d}",
+                    "start_time": "09:00",
+                    "end_time": "10:00",
+                    "status": "complete",
+                    "procedure_codes": ["D1110"],
+                }
+            )
+        with CaptureQueriesContext(connection) as ctx:
+            response = staff_client.post("appointments/bulk", {"rows": rows})
+        assert response.status_code == 200 and response.json()["created"] == size
+        return len(ctx.captured_queries)
+
+    staff_client.post("appointments/bulk", {"rows": []})  # the token's last use, written once
+    assert batch(1, 1) == batch(5, 10)
+    assert (
+        PatientRecall.objects.filter(completed_at__isnull=True, date_previous__isnull=False).count()
+        == 6
+    )
