@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentProcedure, AppointmentStatus
@@ -116,9 +116,12 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
         (recall.patient_id, recall.recall_type_id): recall
         for recall in PatientRecall.objects.select_for_update(of=("self",))
         .select_related("recall_type")
-        .filter(org=org, patient_id__in=patient_ids, completed_at__isnull=True)
+        .filter(Q(patient_id__in=patient_ids) | Q(appointment_id__in=event_ids))
+        .filter(org=org, completed_at__isnull=True)
         .order_by("id")
     }
+    # A recall linked to one of the appointments follows it, whoever's it now is.
+    patient_ids |= {patient_id for patient_id, _ in open_recalls}
     if event is not AppointmentEvent.COMPLETED and not open_recalls:
         return  # only a completion opens a recall: nothing to link or release
     triggers = defaultdict(set)  # recall type id → procedure code ids

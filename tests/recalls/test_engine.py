@@ -11,7 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from appointments.models import Appointment
 from appointments.services import events
+from appointments.services.appointments import appointment_update
 from recalls import engine
 from recalls.engine import add_interval
 from recalls.models import PatientRecall
@@ -348,3 +350,17 @@ def test_a_batch_costs_the_same_whatever_its_size(org, staff_client, location, c
         PatientRecall.objects.filter(completed_at__isnull=True, date_previous__isnull=False).count()
         == 6
     )
+
+
+def test_a_recall_follows_its_appointment_to_another_patient(org, book, staff_client, recall):
+    """Not over the API (its PATCH keeps the patient), but the services allow it."""
+    appointment = Appointment.objects.get(uuid=booked_with(book, "D1110")["id"])
+    assert read(staff_client, recall)["status"] == "scheduled"
+    appointment_update(
+        appointment=appointment,
+        actor=None,
+        base_version=appointment.version,
+        patient=PatientFactory(org=org),
+    )
+    body = read(staff_client, recall)
+    assert body["appointment"] is None and body["status"] == "due"
