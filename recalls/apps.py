@@ -6,7 +6,9 @@ class RecallsConfig(AppConfig):
     verbose_name = "Recalls"
 
     def ready(self) -> None:
-        from recalls import demo
+        from appointments.services.events import register_listener
+        from recalls import demo, engine
         from scheduling.demo import register_demo_seeder
 
         register_demo_seeder(demo.seed_recall_types)
+        register_listener(engine.on_appointment_event)

@@ -24,6 +24,8 @@ at once are decided by the database (the partial unique constraint
   type's default, which then follows the type when its default changes.
 - ``status`` is derived (``recalls.selectors``); the one status a person
   sets is ``completed``, which closes the cycle (for good: the next cycle is a new recall).
+- A recall switched back on without a due date (the engine records visits on disabled
+  recalls but sets none) is due one interval after its ``date_previous``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from recalls.engine import add_interval
 from recalls.models import PatientRecall, RecallTrigger, RecallType
 from recalls.selectors import RecallStatus, practice_today
 from scheduling.exceptions import Conflict
@@ -185,6 +188,12 @@ def patient_recall_update(
     closes an open cycle now (an already closed one keeps its completion time)."""
     if "interval" in changes:
         changes["interval"] = _own_interval(changes["interval"])
+    switched_on = recall.is_disabled and changes.get("is_disabled") is False
+    undated = recall.date_due is None and "date_due" not in changes
+    if switched_on and undated and recall.date_previous:
+        # The engine recorded a visit while it was off: due one interval after it.
+        interval = changes.get("interval", recall.interval) or recall.recall_type.default_interval
+        changes["date_due"] = add_interval(recall.date_previous, interval)
     if status == RecallStatus.COMPLETED and recall.completed_at is None:
         changes["completed_at"] = timezone.now()
     return update_versioned(recall, base_version=base_version, changes=changes)

@@ -31,6 +31,7 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.conflicts import Conflicts, Slot, find_conflicts
+from appointments.services.events import AppointmentEvent, announce, change_event, created_event
 from appointments.services.rules import (
     FINAL_STATUSES,
     ask_to_arrive,
@@ -228,6 +229,7 @@ def appointment_create(
                 [history.entry(appointment, action, actor=actor, changes=changes)],
             ]
         )
+        announce(created_event(appointment), [appointment])
     appointment.warnings = overlap_warnings(held.providers)
     return appointment
 
@@ -314,6 +316,9 @@ def write(
     history.record(
         appointment, action, actor=actor, changes={**changes, **(extra_changes or {})}, note=note
     )
+    event = change_event(before.get("status"), appointment, changes)
+    if event is not None:
+        announce(event, [appointment])
     if check_slot:
         appointment.warnings = provider_overlap_warnings(appointment)
     return appointment
@@ -458,6 +463,7 @@ def appointment_delete(*, appointment: Appointment, actor) -> None:
             actor=actor,
         )
         appointment.delete()
+        announce(AppointmentEvent.DELETED, [appointment])
 
 
 # --- preview -------------------------------------------------------------------------

@@ -75,6 +75,7 @@ from appointments.services.conflicts import (
     lock_chairs,
     rehearsal,
 )
+from appointments.services.events import AppointmentEvent, announce, created_event
 from scheduling.access import Access
 from scheduling.exceptions import DomainError
 
@@ -338,6 +339,8 @@ class _Batch:
                 for row in rows
             ),
         )
+        for event in (AppointmentEvent.BOOKED, AppointmentEvent.COMPLETED):
+            announce(event, [a for a in appointments if created_event(a) is event])
 
     def _create_one(self, row: _NewRow) -> None:
         try:

@@ -19,6 +19,7 @@ from appointments.models import (
     ProviderRole,
 )
 from appointments.services import history
+from appointments.services.events import AppointmentEvent, announce
 from appointments.services.times import WallTimes, local_interval, local_wall_times
 from appointments.services.warnings import provider_overlap_warnings
 from scheduling.exceptions import FieldError
@@ -76,7 +77,7 @@ def procedure_add(
                 org_id=appointment.org_id, appointment=appointment
             ).aggregate(last=Max("item_order"))["last"]
             item_order = 0 if last is None else last + 1
-        return AppointmentProcedure.objects.create(
+        procedure = AppointmentProcedure.objects.create(
             org_id=appointment.org_id,
             appointment=appointment,
             procedure_code=procedure_code,
@@ -85,6 +86,8 @@ def procedure_add(
             item_order=item_order,
             charted_procedure_uuid=charted_procedure_uuid,
         )
+        announce(AppointmentEvent.CHANGED, [appointment])
+        return procedure
 
 
 def procedure_remove(
@@ -100,6 +103,7 @@ def procedure_remove(
             changes={"procedures": {"old": procedure.procedure_code.code, "new": None}},
         )
         procedure.delete()
+        announce(AppointmentEvent.CHANGED, [appointment])
 
 
 @dataclass(frozen=True)

@@ -515,7 +515,7 @@ class TestLocks:
 class TestQueries:
     """A batch of new rows costs the same number of queries whatever its size.
 
-    17 for rows naming a location, patient, chair, type (adding a procedure code),
+    18 for rows naming a location, patient, chair, type (adding a procedure code),
     provider, tag and confirmation status: authentication with the caller's membership
     (1); the batch's transaction
     (a savepoint in a test: 2); the ids the rows name, a statement per kind (location,
@@ -523,11 +523,11 @@ class TestQueries:
     confirmation statuses) sent together (1); the known external ids (1); the chairs' locks (1); the
     conflict engine's reads (the appointments and blockouts around the slots: 2); and the
     writes in a savepoint (2): the new appointments' ids (1), the type's procedure codes
-    (1), and a COPY each into appointments, provider links, tags, procedures and history
-    entries (5).
+    (1), a COPY each into appointments, provider links, tags, procedures and history
+    entries (5), and the recall engine's read of the patients' open recalls (1).
     """
 
-    PER_BATCH = 17
+    PER_BATCH = 18
 
     @pytest.fixture
     def rows(self, org, row, provider):

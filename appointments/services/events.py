@@ -1,0 +1,80 @@
+"""What happens to appointments, told to the apps above this one.
+
+Recalls (and later the waitlist) react to appointments, but the appointments app cannot
+import them (dependencies point the other way). So the appointment services announce
+what they did, and whoever registered a listener here (in its ``AppConfig.ready()``)
+hears it:
+
+- ``BOOKED``: new appointments (a booking, an import), not complete;
+- ``CHANGED``: an appointment's status, time, patient, type or procedures changed, and
+  it still holds (or again holds) a booking;
+- ``COMPLETED``: appointments became complete (or were created complete);
+- ``RELEASED``: appointments left a booking: cancelled, broken, unscheduled, pinboarded;
+- ``DELETED``: appointments deleted for good (the instances are no longer saved: their
+  ``pk`` is gone, their ``org_id`` and ``patient_id`` remain).
+
+Listeners run synchronously, inside the transaction of the write that caused the event
+and after that write: what they write commits or rolls back with it, and an exception
+in a listener fails (and rolls back) the appointment write. One announcement names
+appointments of one organization; the bulk import announces its whole batch at once,
+so a listener should read and write per batch, not per appointment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+
+from appointments.models import Appointment, AppointmentStatus
+
+#: The statuses in which an appointment is a booking the patient is expected to keep.
+BOOKING_STATUSES = frozenset({AppointmentStatus.PLANNED, AppointmentStatus.SCHEDULED})
+#: The history names of the fields whose change a listener may care about.
+WATCHED_CHANGES = frozenset({"status", "start_time", "patient", "appointment_type", "location"})
+
+
+class AppointmentEvent(Enum):
+    BOOKED = "booked"
+    CHANGED = "changed"
+    COMPLETED = "completed"
+    RELEASED = "released"
+    DELETED = "deleted"
+
+
+Listener = Callable[[AppointmentEvent, Sequence[Appointment]], None]
+
+_listeners: list[Listener] = []
+
+
+def register_listener(listener: Listener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def created_event(appointment: Appointment) -> AppointmentEvent:
+    if appointment.status == AppointmentStatus.COMPLETE:
+        return AppointmentEvent.COMPLETED
+    return AppointmentEvent.BOOKED
+
+
+def change_event(old_status: str, appointment: Appointment, changes) -> AppointmentEvent | None:
+    """What a write that made ``changes`` (history names) to ``appointment`` did, if
+    anything a listener cares about."""
+    new_status = appointment.status
+    if new_status == AppointmentStatus.COMPLETE and old_status != AppointmentStatus.COMPLETE:
+        return AppointmentEvent.COMPLETED
+    if old_status in BOOKING_STATUSES and new_status not in BOOKING_STATUSES:
+        return AppointmentEvent.RELEASED
+    if WATCHED_CHANGES & set(changes):
+        return AppointmentEvent.CHANGED
+    return None
+
+
+def announce(event: AppointmentEvent, appointments: Sequence[Appointment]) -> None:
+    """Tell every registered listener, in registration order (call inside the write's
+    transaction, after the write)."""
+    appointments = list(appointments)
+    if not appointments:
+        return
+    for listener in _listeners:
+        listener(event, appointments)
