@@ -22,11 +22,19 @@ The appointments app announces (``appointments.services.events``); this module l
 inside the transaction of the appointment write, so a recall changes exactly when the
 write commits. Each announcement costs a constant number of queries whatever the number
 of appointments in it (the bulk import announces a batch at once): the patients' open
-recalls are read and locked at once (so two desks completing visits of one patient
-wait for each other instead of both opening a cycle), the appointments, procedures,
+recalls are read and locked at once, the appointments, procedures,
 types and triggers read in one query each, and the changes written with one statement
 per kind (close, open, relink). A booking or release for patients without an open
 recall costs that one read and nothing else.
+
+The race: a row lock cannot guard a cycle that does not exist yet, so two desks
+completing visits of one patient without an open cycle would both insert one, and the
+partial unique constraint ``patient_recall_one_open`` would refuse the second with an
+error. A completion therefore first takes the patients' ``PATIENT_RECALLS`` advisory
+locks (``scheduling.locks``, ascending ids, so a batch cannot deadlock another) and only
+then reads their open recalls: the second desk waits, then reads (a new statement, a new
+snapshot) the cycle the first opened and brings it round like any other. That is one
+more round trip per completion; bookings and releases never open a cycle and skip it.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from appointments.models import Appointment, AppointmentProcedure, AppointmentSt
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls.models import PatientRecall, RecallTrigger, RecallType
 from recalls.selectors import practice_today
+from scheduling.locks import PATIENT_RECALLS, xact_lock
 from scheduling.timezones import zone
 
 WRITTEN_FIELDS = [
@@ -112,6 +121,8 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
     org = appointments[0].org
     patient_ids = {appointment.patient_id for appointment in appointments}
     event_ids = {appointment.pk for appointment in appointments if appointment.pk is not None}
+    if event is AppointmentEvent.COMPLETED:
+        xact_lock(PATIENT_RECALLS, patient_ids)  # before the read: see the module docstring
     open_recalls = {
         (recall.patient_id, recall.recall_type_id): recall
         for recall in PatientRecall.objects.select_for_update(of=("self",))

@@ -16,6 +16,9 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
 - ``SAVED_SEARCH_DEFAULT``: one writer of a user's default saved search of a search type
   at a time (keyed by ``saved_search_default_key``), so "make this my default" unsets
   the previous default before anyone else can set theirs.
+- ``PATIENT_RECALLS``: one completion of a patient's trigger procedures at a time (the
+  recall engine), so two visits completed at once cannot both open the patient's cycle
+  of a type: the second reads the cycle the first opened and brings it round.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ LOCATION_BLOCKOUTS = 0x424C  # "BL"
 PROVIDER_SCHEDULE = 0x5053  # "PS"
 SCHEDULE_VIEW_CHOICES = 0x5643  # "VC"
 SAVED_SEARCH_DEFAULT = 0x5353  # "SS"
+PATIENT_RECALLS = 0x5052  # "PR"
 
 
 @dataclass(frozen=True)

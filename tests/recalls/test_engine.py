@@ -17,7 +17,10 @@ from appointments.services.appointments import appointment_update
 from recalls import engine
 from recalls.engine import add_interval
 from recalls.models import PatientRecall
+from scheduling.models import Role
 from tests.appointments.conftest import DAY
+from tests.concurrency import run_concurrently
+from tests.conftest import api_for
 from tests.factories import (
     AppointmentTypeFactory,
     PatientFactory,
@@ -173,6 +176,27 @@ def test_no_trigger_or_an_inactive_type_changes_nothing(
     ProcedureCodeFactory(org=org, code="D0120")
     complete(staff_client, booked_with(book, "D0120", "D0274"))
     assert not PatientRecall.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_completions_at_once_open_one_cycle(org, book, patient, other_chair, prophy):
+    """No open cycle yet, two desks complete a visit of the patient in two chairs at once:
+    the second waits for the first and brings the cycle it opened round, no error."""
+    morning = booked_with(book, "D1110", start="09:00", end="10:00")
+    noon = booked_with(
+        book, "D1110", start="12:00", end="13:00", operatory_uuid=str(other_chair.uuid)
+    )
+    clients = [api_for(org, Role.STAFF) for _ in range(2)]
+    responses = run_concurrently(
+        2,
+        lambda i: clients[i].post(
+            f"appointments/{(morning, noon)[i]['id']}/transition",
+            {"base_version": (morning, noon)[i]["version"], "status": "complete"},
+        ),
+    )
+    assert [r.status_code for r in responses] == [200, 200]
+    recall = open_recall(patient, prophy)
+    assert (recall.date_previous, recall.date_due) == (date(2030, 3, 4), date(2030, 9, 4))
 
 
 def test_months_are_clamped_to_the_months_end(staff_client, book, patient, prophy):
