@@ -11,4 +11,5 @@ class RecallsConfig(AppConfig):
         from scheduling.demo import register_demo_seeder
 
         register_demo_seeder(demo.seed_recall_types)
+        register_demo_seeder(demo.seed_patient_recalls)
         register_listener(engine.on_appointment_event)

@@ -235,3 +235,22 @@ def test_the_admin_has_a_default_free_time_search_and_patients_have_preferences(
     again = Api(org, seed()["token"])  # nothing new
     assert again.get("schedule/saved-searches").json()["total"] == 1
     assert again.get("schedule/patient-preferences").json()["total"] == 3
+
+
+def test_patients_have_recalls_in_every_status_around_today():
+    data = seed()
+    org = Organization.objects.get(uuid=data["org_id"])
+    admin = Api(org, data["token"])
+    recalls = admin.get("recalls/patient-recalls", {"page_size": 200}).json()
+    statuses = [recall["status"] for recall in recalls["items"]]
+    assert statuses.count("overdue") >= 2 and statuses.count("due") >= 2
+    assert {"scheduled", "completed"} <= set(statuses)
+    (disabled,) = [recall for recall in recalls["items"] if recall["is_disabled"]]
+    assert disabled["status"] == "due"
+    scheduled = [recall for recall in recalls["items"] if recall["status"] == "scheduled"]
+    today = timezone.localdate()
+    assert all(recall["date_scheduled"] >= today.isoformat() for recall in scheduled)
+    completed = admin.get("recalls/patient-recalls", {"status": "completed"}).json()["items"]
+    assert all(recall["appointment"] is not None for recall in completed)
+    again = Api(org, seed()["token"])  # nothing new
+    assert again.get("recalls/patient-recalls").json()["total"] == recalls["total"]
