@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
         "ProviderRoleEnum": "appointments.models.ProviderRole",
         "AppointmentFieldEnum": "scheduling.schedule.view_layouts.AppointmentField",
         "ColorTargetEnum": "scheduling.schedule.view_layouts.ColorTarget",
+        "WaitlistEntryStatusEnum": "waitlist.models.EntryStatus",
+        "WaitlistSourceEnum": "waitlist.models.Source",
+        # The free-time rows' source keeps its name beside the ASAP list's.
+        "SourceEnum": ["template", "override"],
     },
 }
 

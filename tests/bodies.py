@@ -59,6 +59,7 @@ from scheduling.models import (
     ScheduleView,
 )
 from tests import factories as f
+from waitlist.models import WaitlistEntry
 
 # Far from the factories' own dates (blockouts in 2030-31, appointments from 2031).
 DAY = date(2033, 3, 7)  # a Monday, far from daylight-saving changes
@@ -129,6 +130,7 @@ MAKERS: dict[type, Callable] = {
     RecallType: lambda org, location, parent: f.RecallTypeFactory(org=org),
     RecallTrigger: lambda org, location, parent: f.RecallTriggerFactory(org=org),
     PatientRecall: lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=DAY),
+    WaitlistEntry: lambda org, location, parent: f.WaitlistEntryFactory(org=org, location=location),
 }
 
 
@@ -590,5 +592,35 @@ INPUTS: dict[str, Input] = {
     ),
     "PATCH recalls/patient-recalls/{recall_uuid}": Input(
         body=_versioned(date_due=OTHER_DAY.isoformat(), note="Called, no answer")
+    ),
+    # --- ASAP list (patient data: staff write)
+    "POST waitlist/entries": Input(
+        body=lambda org, obj, location: {
+            "patient_uuid": _id(f.PatientFactory(org=org)),
+            "location_uuid": _id(location),
+            "location_scope": "any",
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "priority_uuid": _definition(org, "WaitlistPriority"),
+            "date_range_start": DAY.isoformat(),
+            "date_range_end": OTHER_DAY.isoformat(),
+            "preferred_days": [0, 2],
+            "preferred_time_start": "08:00",
+            "preferred_time_end": "12:00",
+            "estimated_duration_mins": 60,
+            "urgency": "soon",
+            "source": "manual",
+            "treatment_value": "850.00",
+            "note": "Mornings only",
+        }
+    ),
+    "PATCH waitlist/entries/{entry_uuid}": Input(
+        body=_versioned(urgency="urgent", note="Called back")
+    ),
+    "DELETE waitlist/entries/{entry_uuid}": Input(),
+    "POST waitlist/entries/bulk-remove": Input(
+        body=lambda org, obj, location: {
+            "entry_uuids": [_id(f.WaitlistEntryFactory(org=org, location=location))]
+        }
     ),
 }

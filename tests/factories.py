@@ -46,6 +46,7 @@ from scheduling.models import (
     ViewVisibility,
 )
 from scheduling.timezones import to_utc
+from waitlist.models import WaitlistEntry
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -394,3 +395,16 @@ class PatientRecallFactory(OrgOwnedFactory):
 
     patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
     recall_type = factory.SubFactory(RecallTypeFactory, org=factory.SelfAttribute("..org"))
+
+
+# --- ASAP list ---------------------------------------------------------------------------
+
+
+class WaitlistEntryFactory(OrgOwnedFactory):
+    """A new patient waiting at a new location (home only, routine, manual)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    patient = factory.SubFactory(PatientFactory, org=factory.SelfAttribute("..org"))
+    location = factory.SubFactory(LocationFactory, org=factory.SelfAttribute("..org"))
