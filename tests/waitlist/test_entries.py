@@ -3,7 +3,7 @@ cross-location scopes, the default and named statuses, sorting with a stable tie
 a flat query count), days_waiting and the score, PATCH transitions, DELETE and bulk
 removal, and visibility by the home location."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -360,8 +360,6 @@ def test_patch_changes_fields_and_checks_base_version_when_sent(org, staff_clien
 
 def test_patch_cross_field_rules_use_the_stored_values(org, staff_client, location):
     row = entry(org, location, preferred_time_start="09:00")
-    from datetime import date
-
     WaitlistEntry.objects.filter(pk=row.pk).update(date_range_start=date(2031, 3, 10))
     url = f"{ENTRIES}/{row.uuid}"
     response = staff_client.patch(url, {"preferred_time_end": "08:00"})
