@@ -59,6 +59,7 @@ from scheduling.models import (
     ScheduleView,
 )
 from tests import factories as f
+from waitlist.models import WaitlistContact, WaitlistEntry
 
 # Far from the factories' own dates (blockouts in 2030-31, appointments from 2031).
 DAY = date(2033, 3, 7)  # a Monday, far from daylight-saving changes
@@ -129,7 +130,19 @@ MAKERS: dict[type, Callable] = {
     RecallType: lambda org, location, parent: f.RecallTypeFactory(org=org),
     RecallTrigger: lambda org, location, parent: f.RecallTriggerFactory(org=org),
     PatientRecall: lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=DAY),
+    # ASAP list (branch wl2, outreach): the entries' CRUD branch (wl1) adds its own
+    # WaitlistEntry maker and factory; the lead keeps one at merge.
+    WaitlistEntry: lambda org, location, parent: _waitlist_entry(org, location),
+    WaitlistContact: lambda org, location, parent: WaitlistContact.objects.create(
+        org=org, entry=parent or _waitlist_entry(org, location), contact_method="sms"
+    ),
 }
+
+
+def _waitlist_entry(org, location, **fields):
+    return WaitlistEntry.objects.create(
+        org=org, patient=f.PatientFactory(org=org), location=location, **fields
+    )
 
 
 def make(model, org, location=None, parent=None):
@@ -590,5 +603,33 @@ INPUTS: dict[str, Input] = {
     ),
     "PATCH recalls/patient-recalls/{recall_uuid}": Input(
         body=_versioned(date_due=OTHER_DAY.isoformat(), note="Called, no answer")
+    ),
+    # --- ASAP outreach and quick-fill (staff write; quick-fill only reads)
+    "POST waitlist/entries/{entry_uuid}/contact": Input(
+        body=lambda org, obj, location: {
+            "contact_method": "sms",
+            "initiated_by": "staff",
+            "message_id": "msg-1",
+            "slot_date": DAY.isoformat(),
+            "slot_start_time": "09:00",
+            "slot_location_uuid": _id(location),
+        }
+    ),
+    # A response answers a contact: the subject is a contacted entry.
+    "POST waitlist/entries/{entry_uuid}/response": Input(
+        body=lambda org, obj, location: {"patient_response": "declined", "contact_method": "sms"},
+        subject=lambda org, location: _waitlist_entry(org, location, status="contacted"),
+    ),
+    "POST waitlist/quick-fill": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "slot_date": DAY.isoformat(),
+            "slot_start_time": "09:00",
+            "slot_end_time": "10:00",
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "include_cross_location": True,
+            "max_results": 25,
+        }
     ),
 }

@@ -204,7 +204,7 @@ ORG_MODELS = [
     model
     for model in apps.get_models()
     if any(field.name == "org" for field in model._meta.concrete_fields)
-    and model._meta.app_label in ("scheduling", "appointments", "blockouts", "recalls")
+    and model._meta.app_label in ("scheduling", "appointments", "blockouts", "recalls", "waitlist")
 ]
 
 
