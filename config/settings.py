@@ -185,10 +185,13 @@ SPECTACULAR_SETTINGS = {
         "ProviderRoleEnum": "appointments.models.ProviderRole",
         "AppointmentFieldEnum": "scheduling.schedule.view_layouts.AppointmentField",
         "ColorTargetEnum": "scheduling.schedule.view_layouts.ColorTarget",
+        # The ASAP list (waitlist): named once, whichever serializer meets them first.
         "WaitlistEntryStatusEnum": "waitlist.models.EntryStatus",
         "WaitlistSourceEnum": "waitlist.models.Source",
-        # The free-time rows' source keeps its name beside the ASAP list's.
-        "SourceEnum": ["template", "override"],
+        "SourceEnum": ["template", "override"],  # a schedule range's, named as before
+        "WaitlistUrgencyEnum": "waitlist.models.Urgency",
+        "ContactMethodEnum": "waitlist.models.ContactMethod",
+        "PatientResponseEnum": "waitlist.models.PatientResponse",
     },
 }
 

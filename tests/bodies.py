@@ -59,7 +59,7 @@ from scheduling.models import (
     ScheduleView,
 )
 from tests import factories as f
-from waitlist.models import WaitlistEntry
+from waitlist.models import WaitlistContact, WaitlistEntry
 
 # Far from the factories' own dates (blockouts in 2030-31, appointments from 2031).
 DAY = date(2033, 3, 7)  # a Monday, far from daylight-saving changes
@@ -131,7 +131,16 @@ MAKERS: dict[type, Callable] = {
     RecallTrigger: lambda org, location, parent: f.RecallTriggerFactory(org=org),
     PatientRecall: lambda org, location, parent: f.PatientRecallFactory(org=org, date_due=DAY),
     WaitlistEntry: lambda org, location, parent: f.WaitlistEntryFactory(org=org, location=location),
+    WaitlistContact: lambda org, location, parent: WaitlistContact.objects.create(
+        org=org, entry=parent or _waitlist_entry(org, location), contact_method="sms"
+    ),
 }
+
+
+def _waitlist_entry(org, location, **fields):
+    return WaitlistEntry.objects.create(
+        org=org, patient=f.PatientFactory(org=org), location=location, **fields
+    )
 
 
 def make(model, org, location=None, parent=None):
@@ -621,6 +630,34 @@ INPUTS: dict[str, Input] = {
     "POST waitlist/entries/bulk-remove": Input(
         body=lambda org, obj, location: {
             "entry_uuids": [_id(f.WaitlistEntryFactory(org=org, location=location))]
+        }
+    ),
+    # --- ASAP outreach and quick-fill (staff write; quick-fill only reads)
+    "POST waitlist/entries/{entry_uuid}/contact": Input(
+        body=lambda org, obj, location: {
+            "contact_method": "sms",
+            "initiated_by": "staff",
+            "message_id": "msg-1",
+            "slot_date": DAY.isoformat(),
+            "slot_start_time": "09:00",
+            "slot_location_uuid": _id(location),
+        }
+    ),
+    # A response answers a contact: the subject is a contacted entry.
+    "POST waitlist/entries/{entry_uuid}/response": Input(
+        body=lambda org, obj, location: {"patient_response": "declined", "contact_method": "sms"},
+        subject=lambda org, location: _waitlist_entry(org, location, status="contacted"),
+    ),
+    "POST waitlist/quick-fill": Input(
+        body=lambda org, obj, location: {
+            "location_uuid": _id(location),
+            "slot_date": DAY.isoformat(),
+            "slot_start_time": "09:00",
+            "slot_end_time": "10:00",
+            "provider_uuid": _id(f.ProviderFactory(org=org)),
+            "appointment_type_uuid": _id(f.AppointmentTypeFactory(org=org)),
+            "include_cross_location": True,
+            "max_results": 25,
         }
     ),
 }

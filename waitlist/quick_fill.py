@@ -1,0 +1,196 @@
+"""Quick-fill: the ASAP entries that could take an opening, best first.
+
+An entry matches an opening (a location, a local date, a start and an end, maybe a
+provider and an appointment type) when
+
+- it is ``waiting`` or ``contacted``;
+- the date lies in its date range (each bound where set);
+- the weekday is one of its ``preferred_days`` and the opening lies within its preferred
+  time window (where set);
+- its duration fits the opening: ``estimated_duration_mins``, else its appointment type's
+  ``duration_minutes``, else any;
+- its reach covers the location: its home location always; with
+  ``include_cross_location`` also ``selected`` entries that name the location and ``any``;
+- the patient holds no live appointment (planned, scheduled, complete) overlapping the
+  opening, anywhere.
+
+Ranked by urgency (urgent first), priority (the definition's ``item_order``; none last),
+score (entries are not scored yet: no effect), then days waiting (longest first).
+
+Quality: ``exact`` when the provider and the type match and the duration fits with at
+most 10 minutes to spare; ``good`` when provider and type match but the duration is
+looser (or unknown); ``partial`` otherwise. The provider matches when the entry names
+none or names the opening's; the type likewise.
+
+The entries (with what they refer to) and the patients' overlapping appointments are
+read in one round trip, whatever their number; the rest is Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentType
+from appointments.models.appointments import LIVE_STATUSES
+from scheduling.access import Access
+from scheduling.db import fetch_together
+from scheduling.models import Location, Provider
+from scheduling.timezones import field_instant, to_local
+from waitlist.models import (
+    EntryStatus,
+    LocationMatch,
+    Urgency,
+    WaitlistEntry,
+    WaitlistEntryLocation,
+)
+
+MATCHING_STATUSES = (EntryStatus.WAITING, EntryStatus.CONTACTED)
+URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2, Urgency.FLEXIBLE: 3}
+#: Spare minutes an ``exact`` match may leave.
+EXACT_SPARE_MINUTES = 10
+
+
+@dataclass
+class Match:
+    entry: WaitlistEntry
+    quality: str
+    provider_match: bool
+    type_match: bool
+    location_match: str
+    duration_fit: int | None
+    days_waiting: int
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QuickFillResult:
+    matches: list[Match]
+    total_matches: int
+    location: Location
+
+
+def quick_fill(
+    *,
+    access: Access,
+    location: Location,
+    slot_date: date,
+    slot_start_time: time,
+    slot_end_time: time,
+    provider: Provider | None = None,
+    appointment_type: AppointmentType | None = None,
+    include_cross_location: bool = True,
+    max_results: int = 10,
+) -> QuickFillResult:
+    tz = location.timezone
+    start_at = field_instant(slot_date, slot_start_time, tz, "slot_start_time")
+    end_at = field_instant(slot_date, slot_end_time, tz, "slot_end_time")
+    opening_minutes = int((end_at - start_at).total_seconds() // 60)
+
+    reach = Q(location=location)
+    if include_cross_location:
+        named = WaitlistEntryLocation.objects.filter(entry=OuterRef("pk"), location=location)
+        reach |= Q(reach=LocationMatch.ANY) | Q(reach=LocationMatch.SELECTED) & Exists(named)
+    entries = (
+        WaitlistEntry.objects.restrict(access)
+        .filter(reach, status__in=MATCHING_STATUSES)
+        .filter(Q(date_range_start__isnull=True) | Q(date_range_start__lte=slot_date))
+        .filter(Q(date_range_end__isnull=True) | Q(date_range_end__gte=slot_date))
+        .filter(Q(preferred_days=[]) | Q(preferred_days__contains=[slot_date.weekday()]))
+        .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot_start_time))
+        .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot_end_time))
+        .select_related("patient", "location", "provider", "appointment_type", "priority")
+    )
+    booked = (
+        Appointment.objects.filter(
+            org=access.org,
+            status__in=LIVE_STATUSES,
+            start_at__lt=end_at,
+            end_at__gt=start_at,
+            patient_id__in=entries.values("patient_id"),
+        )
+        .values_list("patient_id", flat=False)
+        .distinct()
+    )
+    candidates, booked_rows = fetch_together([entries, booked])
+    busy = {row[0] for row in booked_rows}
+
+    now = timezone.now()
+    matches = []
+    for entry in candidates:
+        if entry.patient_id in busy:
+            continue
+        needed = entry.estimated_duration_mins or (
+            entry.appointment_type.duration_minutes if entry.appointment_type else None
+        )
+        if needed is not None and needed > opening_minutes:
+            continue
+        matches.append(
+            _match(entry, location, provider, appointment_type, needed, opening_minutes, now)
+        )
+    matches.sort(key=_rank)
+    return QuickFillResult(matches[:max_results], len(matches), location)
+
+
+def _match(entry, location, provider, appointment_type, needed, opening_minutes, now) -> Match:
+    reasons = [f"{entry.urgency} urgency"]
+    if entry.location_id == location.id:
+        location_match = "home"
+        reasons.append("home location")
+    elif entry.reach == LocationMatch.SELECTED:
+        location_match = "selected"
+        reasons.append("location among the entry's selected locations")
+    else:
+        location_match = "any"
+        reasons.append("accepts any location")
+    if entry.provider_id is None:
+        provider_match = True
+        reasons.append("no provider preference")
+    else:
+        provider_match = provider is not None and entry.provider_id == provider.id
+        reasons.append("preferred provider" if provider_match else "another provider preferred")
+    if entry.appointment_type_id is None:
+        type_match = True
+    else:
+        type_match = (
+            appointment_type is not None and entry.appointment_type_id == appointment_type.id
+        )
+        reasons.append("appointment type matches" if type_match else "another appointment type")
+    duration_fit = None if needed is None else opening_minutes - needed
+    if duration_fit is None:
+        reasons.append("duration unknown")
+    else:
+        reasons.append(f"fits with {duration_fit} min to spare")
+    if provider_match and type_match and duration_fit is not None:
+        quality = "exact" if duration_fit <= EXACT_SPARE_MINUTES else "good"
+    elif provider_match and type_match:
+        quality = "good"
+    else:
+        quality = "partial"
+    home_tz = entry.location.timezone
+    days = (to_local(now, home_tz).date() - to_local(entry.created_at, home_tz).date()).days
+    return Match(
+        entry=entry,
+        quality=quality,
+        provider_match=provider_match,
+        type_match=type_match,
+        location_match=location_match,
+        duration_fit=duration_fit,
+        days_waiting=days,
+        reasons=reasons,
+    )
+
+
+def _rank(match: Match):
+    entry = match.entry
+    priority = entry.priority.item_order if entry.priority is not None else None
+    return (
+        URGENCY_RANK.get(entry.urgency, len(URGENCY_RANK)),
+        priority is None,
+        priority or 0,
+        entry.created_at,  # days waiting, longest first
+        entry.id,
+    )
