@@ -15,18 +15,18 @@ from waitlist import outreach_serializers as s
 from waitlist import quick_fill_serializers as q
 from waitlist.models import WaitlistContact, WaitlistEntry
 from waitlist.quick_fill import quick_fill
+from waitlist.serializers import WaitlistEntrySerializer
+from waitlist.services import with_score
+from waitlist.views import ENTRIES
 
 TAGS = ("Waitlist",)
-ENTRIES = WaitlistEntry.objects.select_related(
-    "patient", "location", "provider", "appointment_type", "appointment", "recall", "priority"
-).prefetch_related("additional_locations")
 
 
 class OutreachViewSet(OrgViewSet):
     """Contact and response on one entry, visible to the caller (else 404)."""
 
     queryset = ENTRIES
-    serializer_class = s.OutreachEntrySerializer
+    serializer_class = WaitlistEntrySerializer
     input_serializer_classes = {
         "contact": s.ContactInputSerializer,
         "record_response": s.ResponseInputSerializer,
@@ -34,6 +34,9 @@ class OutreachViewSet(OrgViewSet):
     lookup_url_kwarg = "entry_uuid"
     http_method_names = ["post", "options"]
     schema_tags = TAGS
+
+    def get_queryset(self):
+        return with_score(super().get_queryset(), org=self.access.org)
 
     @extend_schema(
         summary="Log a contact attempt",
@@ -43,7 +46,7 @@ class OutreachViewSet(OrgViewSet):
         "row written. A scheduled, removed or expired entry is a 409 `INVALID_TRANSITION`. "
         "Unknown entry or slot location: 404; a forbidden slot location: 403.",
         request=s.ContactInputSerializer,
-        responses={200: s.OutreachEntrySerializer},
+        responses={200: WaitlistEntrySerializer},
     )
     @action(detail=True, methods=["post"])
     def contact(self, request, *args, **kwargs):
@@ -59,7 +62,7 @@ class OutreachViewSet(OrgViewSet):
         "`scheduled`; `declined`, `expired`, `slot_taken` → `waiting`; `no_answer` → "
         "`contacted`. Writes a contact-log row.",
         request=s.ResponseInputSerializer,
-        responses={200: s.OutreachEntrySerializer},
+        responses={200: WaitlistEntrySerializer},
     )
     @action(detail=True, methods=["post"], url_path="response")
     def record_response(self, request, *args, **kwargs):

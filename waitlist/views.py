@@ -23,6 +23,14 @@ from waitlist.services import (
 TAGS = ("Waitlist",)
 
 
+#: An entry as every answer shows it (its references loaded, its extra locations by name).
+ENTRIES = WaitlistEntry.objects.select_related(
+    "patient", "location", "provider", "appointment_type", "appointment", "recall", "priority"
+).prefetch_related(
+    Prefetch("additional_locations", queryset=Location.objects.order_by("name", "id"))
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List ASAP entries",
@@ -57,17 +65,7 @@ class WaitlistEntryViewSet(OrgModelViewSet):
     """ASAP entries are patient data: staff and admins write, every member reads; the
     home location decides who sees an entry."""
 
-    queryset = WaitlistEntry.objects.select_related(
-        "patient",
-        "location",
-        "provider",
-        "appointment_type",
-        "appointment",
-        "recall",
-        "priority",
-    ).prefetch_related(
-        Prefetch("additional_locations", queryset=Location.objects.order_by("name", "id"))
-    )
+    queryset = ENTRIES
     serializer_class = s.WaitlistEntrySerializer
     input_serializer_classes = {
         "create": s.WaitlistEntryCreateSerializer,
