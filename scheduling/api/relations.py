@@ -185,6 +185,8 @@ class OrgRelatedListField(_Resolving, serializers.ListField):
         self.queryset = queryset
         kwargs.setdefault("child", StrictUUIDField())
         kwargs.setdefault("max_length", 500)
+        if kwargs.get("allow_empty") is False:
+            kwargs.setdefault("min_length", 1)  # so the schema says so (minItems)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
