@@ -1,16 +1,15 @@
 """Demo recall types and their triggers, and patients' recalls around today
 (``seed_demo``), created once per org."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from appointments.models import Appointment, AppointmentStatus, AppointmentType
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls import engine
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from recalls.selectors import practice_today
 from scheduling.models import Organization, Patient, ProcedureCode
-from scheduling.timezones import zone
+from scheduling.timezones import day_start, zone
 
 RECALL_TYPES = [
     # name, description, appointment type, interval, triggering procedure codes
@@ -76,7 +75,7 @@ def seed_patient_recalls(org: Organization, out: dict[str, Any]) -> None:
     perio, prophy = types.get("Perio Maintenance"), types.get("Prophy")
     if not (perio and prophy and len(patients) >= len(PERIO_DUE_IN_DAYS)):
         return
-    today = practice_today(org)
+    today = org.local_today()
     PatientRecall.objects.bulk_create(
         PatientRecall(
             org=org,
@@ -92,9 +91,9 @@ def seed_patient_recalls(org: Organization, out: dict[str, Any]) -> None:
     demo_prophy = Appointment.objects.filter(
         org=org, external_id__startswith="demo-", appointment_type=prophy.appointment_type
     ).select_related("org", "location")
-    day_start = datetime.combine(today, time.min, tzinfo=zone(org.local_timezone()))
+    today_starts = day_start(today, org.local_timezone())
     past = (
-        demo_prophy.filter(status=AppointmentStatus.COMPLETE, start_at__lt=day_start)
+        demo_prophy.filter(status=AppointmentStatus.COMPLETE, start_at__lt=today_starts)
         .order_by("-start_at", "id")
         .first()
     )
@@ -102,7 +101,7 @@ def seed_patient_recalls(org: Organization, out: dict[str, Any]) -> None:
         visit_day = past.start_at.astimezone(zone(past.location.timezone)).date()
         _open(org, past.patient_id, prophy, due=visit_day)
         engine.on_appointment_event(AppointmentEvent.COMPLETED, [past])
-    upcoming = demo_prophy.filter(status__in=BOOKING_STATUSES, start_at__gte=day_start)
+    upcoming = demo_prophy.filter(status__in=BOOKING_STATUSES, start_at__gte=today_starts)
     if past is not None:  # another patient: that one's next cycle may be linked already
         upcoming = upcoming.exclude(patient_id=past.patient_id)
     upcoming = upcoming.order_by("start_at", "id").first()

@@ -43,7 +43,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -51,9 +51,8 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentProcedure, AppointmentStatus
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from recalls.selectors import practice_today
 from scheduling.locks import PATIENT_RECALLS, xact_lock
-from scheduling.timezones import zone
+from scheduling.timezones import day_start, zone
 
 WRITTEN_FIELDS = [
     "completed_at",
@@ -183,14 +182,14 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
             opened.append(new)
             open_recalls[key] = new
 
-    day_start = datetime.combine(practice_today(org), time.min, tzinfo=zone(org.local_timezone()))
+    today_starts = day_start(org.local_today(), org.local_timezone())
     bookings = defaultdict(list)  # patient id → their bookings, soonest first
     for visit in _visits(
         Appointment.objects.filter(
             org=org,
             patient_id__in=patient_ids,
             status__in=BOOKING_STATUSES,
-            start_at__gte=day_start,
+            start_at__gte=today_starts,
         ).order_by("start_at", "id")
     ):
         bookings[visit.patient_id].append(visit)

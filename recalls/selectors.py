@@ -19,15 +19,14 @@ Chicago it is already tomorrow in UTC, and a recall due today is not overdue yet
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
 from recalls.models import PatientRecall
 from scheduling.models import Location, Organization
+from scheduling.timezones import day_start
 
 
 class RecallStatus:
@@ -48,20 +47,15 @@ class RecallStatus:
 BOOKING_STATUSES = (AppointmentStatus.PLANNED, AppointmentStatus.SCHEDULED)
 
 
-def practice_today(org: Organization) -> date:
-    """The practice's calendar date now."""
-    return timezone.localdate(timezone=ZoneInfo(org.local_timezone()))
-
-
 def _day_start(org: Organization, today: date) -> datetime:
-    return datetime.combine(today, time.min, tzinfo=ZoneInfo(org.local_timezone()))
+    return day_start(today, org.local_timezone())
 
 
-def scheduled_q(day_start: datetime) -> Q:
+def scheduled_q(today_starts: datetime) -> Q:
     """The recall's linked appointment still fulfils it (see the module docstring)."""
     return Q(
         appointment__status__in=BOOKING_STATUSES,
-        appointment__start_at__gte=day_start,
+        appointment__start_at__gte=today_starts,
         completed_at__isnull=True,
     )
 
@@ -69,7 +63,7 @@ def scheduled_q(day_start: datetime) -> Q:
 def with_status(queryset: QuerySet, *, org: Organization, today: date | None = None) -> QuerySet:
     """``queryset`` of patient recalls annotated with ``status`` as of ``today`` (default:
     the practice's), with everything the response shows joined (one query per page)."""
-    today = today or practice_today(org)
+    today = today or org.local_today()
     return queryset.select_related("patient", "recall_type", "appointment").annotate(
         status=Case(
             When(completed_at__isnull=False, then=Value(RecallStatus.COMPLETED)),

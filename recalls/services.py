@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from recalls.engine import add_interval
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from recalls.selectors import RecallStatus, practice_today
+from recalls.selectors import RecallStatus
 from scheduling.exceptions import Conflict
 from scheduling.models import Organization, Patient, ProcedureCode
 from scheduling.services import unique_violations, update_versioned
@@ -172,7 +172,7 @@ def patient_recall_create(
         patient=patient,
         recall_type=recall_type,
         interval=_own_interval(interval),
-        date_due=date_due or practice_today(org),
+        date_due=date_due or org.local_today(),
         note=note,
     )
     recall.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)

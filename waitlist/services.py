@@ -17,7 +17,6 @@ Both are annotations, so the list filters and sorts on them in the database.
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -50,10 +49,6 @@ PRIORITY_TOP_WEIGHT = 50
 PRIORITY_STEP = 10
 
 
-def practice_today(org: Organization) -> date:
-    return timezone.localdate(timezone=ZoneInfo(org.local_timezone()))
-
-
 def _by_urgency(weights: dict) -> Case:
     return Case(
         *(When(urgency=value, then=Value(weight)) for value, weight in weights.items()),
@@ -64,7 +59,7 @@ def _by_urgency(weights: dict) -> Case:
 
 def with_score(queryset: QuerySet, *, org: Organization) -> QuerySet:
     """Annotate ``days_waiting``, the score's parts and ``patient_score``."""
-    today = practice_today(org)
+    today = org.local_today()
     created_day = TruncDate("created_at", tzinfo=ZoneInfo(org.local_timezone()))
     days = Func(
         Value(today),

@@ -3,6 +3,8 @@
 import hashlib
 import secrets
 import uuid
+import zoneinfo
+from datetime import date
 
 from django.apps import apps
 from django.conf import settings
@@ -41,12 +43,19 @@ class Organization(models.Model):
         return self.name
 
     def local_timezone(self) -> str:
-        """The zone of the practice's day: its own, else its first location's, else UTC."""
+        """The zone of the practice's day: its own, else its first location's, else UTC
+        (looked up once per instance)."""
         if self.timezone:
             return self.timezone
-        location = apps.get_model("scheduling", "Location")
-        first = location.objects.filter(org=self).order_by("id").values_list("timezone", flat=True)
-        return first.first() or "UTC"
+        if not hasattr(self, "_first_location_timezone"):
+            location = apps.get_model("scheduling", "Location")
+            first = location.objects.filter(org=self).order_by("id")
+            self._first_location_timezone = first.values_list("timezone", flat=True).first()
+        return self._first_location_timezone or "UTC"
+
+    def local_today(self) -> date:
+        """The practice's calendar date now ("today" for recalls and the ASAP list)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.local_timezone()))
 
 
 class Role(models.TextChoices):
