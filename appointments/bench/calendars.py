@@ -32,7 +32,15 @@ from urllib.parse import urlencode
 from django.db import connection, transaction
 
 from appointments.bench.client import Call
-from appointments.bench.loading import analyze, copy_rows, delete_appointments, next_ids
+from appointments.bench.loading import (
+    analyze,
+    copy_rows,
+    delete_appointments,
+    next_ids,
+    replace_templates,
+    scene_chair,
+    scene_provider,
+)
 from appointments.models import (
     LIVE_STATUSES,
     Appointment,
@@ -157,45 +165,35 @@ class CalendarScene:
         analyze(Appointment, AppointmentProvider, AppointmentProcedure)
 
     def _chair(self, n: int) -> Operatory:
-        chair, _ = Operatory.objects.get_or_create(
-            org=self.org,
-            external_id=f"{SCENE}chair-{n}",
-            defaults={"location": self.location, "name": f"Cal Op {n + 1}", "item_order": n},
-        )
-        return chair
+        return scene_chair(self.org, self.location, SCENE, n, f"Cal Op {n + 1}")
 
     def _provider(self, n: int) -> Provider:
         """Providers 0 … chairs − 1 are the chairs' dentists, the others hygienists."""
-        provider, _ = Provider.objects.get_or_create(
-            org=self.org,
-            external_id=f"{SCENE}provider-{n}",
-            defaults={
-                "first_name": f"Cal{n}",
-                "last_name": ("Alvarez", "Brooks", "Chen", "Dubois", "Eze")[n % 5],
-                "is_hygienist": n >= self.chair_count,
-            },
-        )
-        return provider
+        last_name = ("Alvarez", "Brooks", "Chen", "Dubois", "Eze")[n % 5]
+        return scene_provider(
+            self.org, SCENE, n, first_name=f"Cal{n}", last_name=last_name,
+            hygienist=n >= self.chair_count,
+        )  # fmt: skip
 
     def _templates(self) -> None:
         """Every provider works every day 07:00–19:00, a dentist in a chair of their own."""
-        templates = ProviderScheduleTemplate.objects.filter(org=self.org, location=self.location)
-        if templates.count() == len(self.providers) * 7:
-            return
-        templates.delete()
-        ProviderScheduleTemplate.objects.bulk_create(
-            ProviderScheduleTemplate(
-                org=self.org,
-                provider=provider,
-                location=self.location,
-                operatory=self.chairs[n] if n < self.chair_count else None,
-                day_of_week=weekday,
-                start_time=OPENS,
-                end_time=CLOSES,
-                effective_from=date(2020, 1, 1),
-            )
-            for n, provider in enumerate(self.providers)
-            for weekday in range(7)
+        replace_templates(
+            self.org,
+            self.location,
+            [
+                ProviderScheduleTemplate(
+                    org=self.org,
+                    provider=provider,
+                    location=self.location,
+                    operatory=self.chairs[n] if n < self.chair_count else None,
+                    day_of_week=weekday,
+                    start_time=OPENS,
+                    end_time=CLOSES,
+                    effective_from=date(2020, 1, 1),
+                )
+                for n, provider in enumerate(self.providers)
+                for weekday in range(7)
+            ],
         )
 
     def _goals(self) -> None:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.bench.client import Call
+from appointments.bench.loading import replace_templates, scene_chair, scene_provider
 from appointments.models import Appointment, AppointmentProvider, AppointmentType
 from blockouts.models import Blockout, BlockoutType
 from scheduling.models import (
@@ -100,45 +101,34 @@ class Scene:
             self.blocked = self._block()
 
     def _chair(self, n: int) -> Operatory:
-        chair, _ = Operatory.objects.get_or_create(
-            org=self.org,
-            external_id=f"{SCENE}chair-{n}",
-            defaults={"location": self.location, "name": f"FT Op {n + 1}", "item_order": n},
-        )
-        return chair
+        return scene_chair(self.org, self.location, SCENE, n, f"FT Op {n + 1}")
 
     def _provider(self, n: int) -> Provider:
-        provider, _ = Provider.objects.get_or_create(
-            org=self.org,
-            external_id=f"{SCENE}provider-{n}",
-            defaults={
-                "first_name": f"Free{n}",
-                "last_name": ("Ito", "Moreau", "Patel", "Quinn", "Rossi")[n % 5],
-                "is_hygienist": n % 2 == 1,
-            },
+        last_name = ("Ito", "Moreau", "Patel", "Quinn", "Rossi")[n % 5]
+        return scene_provider(
+            self.org, SCENE, n, first_name=f"Free{n}", last_name=last_name, hygienist=n % 2 == 1
         )
-        return provider
 
     def _templates(self) -> None:
-        templates = ProviderScheduleTemplate.objects.filter(org=self.org, location=self.location)
-        if templates.count() == PROVIDERS * 5 * len(HOURS):
-            return
-        templates.delete()
-        ProviderScheduleTemplate.objects.bulk_create(
-            ProviderScheduleTemplate(
-                org=self.org,
-                provider=provider,
-                location=self.location,
-                # Even providers keep to a chair of their own, odd ones use any.
-                operatory=self.chairs[n % CHAIRS] if n % 2 == 0 else None,
-                day_of_week=weekday,
-                start_time=start,
-                end_time=end,
-                effective_from=date(2020, 1, 1),
-            )
-            for n, provider in enumerate(self.providers)
-            for weekday in range(5)
-            for start, end in HOURS
+        replace_templates(
+            self.org,
+            self.location,
+            [
+                ProviderScheduleTemplate(
+                    org=self.org,
+                    provider=provider,
+                    location=self.location,
+                    # Even providers keep to a chair of their own, odd ones use any.
+                    operatory=self.chairs[n % CHAIRS] if n % 2 == 0 else None,
+                    day_of_week=weekday,
+                    start_time=start,
+                    end_time=end,
+                    effective_from=date(2020, 1, 1),
+                )
+                for n, provider in enumerate(self.providers)
+                for weekday in range(5)
+                for start, end in HOURS
+            ],
         )
 
     def _appointments(self):

@@ -20,7 +20,13 @@ from appointments.models import (
     AppointmentTag,
     PatientFlowEvent,
 )
-from scheduling.models import Location, Organization
+from scheduling.models import (
+    Location,
+    Operatory,
+    Organization,
+    Provider,
+    ProviderScheduleTemplate,
+)
 
 #: What hangs off an appointment, deleted before it (children first).
 _APPOINTMENT_CHILDREN = (
@@ -99,3 +105,40 @@ def analyze(*models_: type[models.Model]) -> None:
 def _chain(first, rest) -> Iterator:
     yield first
     yield from rest
+
+
+# --- the scenes' fixtures (each scene names its rows ``{scene}chair-{n}`` …) --------------
+
+
+def scene_chair(org: Organization, location: Location, scene: str, n: int, name: str) -> Operatory:
+    """The scene's ``n``-th chair at ``location`` (made once)."""
+    chair, _ = Operatory.objects.get_or_create(
+        org=org,
+        external_id=f"{scene}chair-{n}",
+        defaults={"location": location, "name": name, "item_order": n},
+    )
+    return chair
+
+
+def scene_provider(
+    org: Organization, scene: str, n: int, *, first_name: str, last_name: str, hygienist: bool
+) -> Provider:
+    """The scene's ``n``-th provider (made once)."""
+    provider, _ = Provider.objects.get_or_create(
+        org=org,
+        external_id=f"{scene}provider-{n}",
+        defaults={"first_name": first_name, "last_name": last_name, "is_hygienist": hygienist},
+    )
+    return provider
+
+
+def replace_templates(
+    org: Organization, location: Location, templates: list[ProviderScheduleTemplate]
+) -> None:
+    """The location's schedule templates become ``templates``, unless as many are there
+    already (a scene reused as it was built)."""
+    existing = ProviderScheduleTemplate.objects.filter(org=org, location=location)
+    if existing.count() == len(templates):
+        return
+    existing.delete()
+    ProviderScheduleTemplate.objects.bulk_create(templates)
