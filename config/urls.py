@@ -21,7 +21,6 @@ urlpatterns = [
     path(API_PREFIX, include("blockouts.urls")),
     path(API_PREFIX, include("recalls.urls")),
     path(API_PREFIX, include("waitlist.urls")),
-    path(API_PREFIX, include("waitlist.outreach_urls")),
     # Last: anything else under /api/ (an unknown path, a malformed id) is the JSON 404 of
     # the envelope, also with DEBUG on (where Django would answer its HTML page), and for
     # every method (no CSRF page for a POST: the API authenticates by token).
