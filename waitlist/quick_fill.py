@@ -15,7 +15,8 @@ provider and an appointment type) when
   opening, anywhere.
 
 Ranked by urgency (urgent first), priority (the definition's ``item_order``; none last),
-score (entries are not scored yet: no effect), then days waiting (longest first).
+score (``waitlist.services.with_score``, as the list sorts by it), then days waiting
+(longest first).
 
 Quality: ``exact`` when the provider and the type match and the duration fits with at
 most 10 minutes to spare; ``good`` when provider and type match but the duration is
@@ -32,24 +33,22 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentType
 from appointments.models.appointments import LIVE_STATUSES
 from scheduling.access import Access
 from scheduling.db import fetch_together
 from scheduling.models import Location, Provider
-from scheduling.timezones import field_instant, to_local
+from scheduling.timezones import field_instant
 from waitlist.models import (
     EntryStatus,
     LocationMatch,
-    Urgency,
     WaitlistEntry,
     WaitlistEntryLocation,
 )
+from waitlist.services import with_score
 
 MATCHING_STATUSES = (EntryStatus.WAITING, EntryStatus.CONTACTED)
-URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2, Urgency.FLEXIBLE: 3}
 #: Spare minutes an ``exact`` match may leave.
 EXACT_SPARE_MINUTES = 10
 
@@ -94,7 +93,7 @@ def quick_fill(
     if include_cross_location:
         named = WaitlistEntryLocation.objects.filter(entry=OuterRef("pk"), location=location)
         reach |= Q(reach=LocationMatch.ANY) | Q(reach=LocationMatch.SELECTED) & Exists(named)
-    entries = (
+    entries = with_score(
         WaitlistEntry.objects.restrict(access)
         .filter(reach, status__in=MATCHING_STATUSES)
         .filter(Q(date_range_start__isnull=True) | Q(date_range_start__lte=slot_date))
@@ -102,7 +101,8 @@ def quick_fill(
         .filter(Q(preferred_days=[]) | Q(preferred_days__contains=[slot_date.weekday()]))
         .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot_start_time))
         .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot_end_time))
-        .select_related("patient", "location", "provider", "appointment_type", "priority")
+        .select_related("patient", "location", "provider", "appointment_type", "priority"),
+        org=access.org,
     )
     booked = (
         Appointment.objects.filter(
@@ -118,7 +118,6 @@ def quick_fill(
     candidates, booked_rows = fetch_together([entries, booked])
     busy = {row[0] for row in booked_rows}
 
-    now = timezone.now()
     matches = []
     for entry in candidates:
         if entry.patient_id in busy:
@@ -128,14 +127,12 @@ def quick_fill(
         )
         if needed is not None and needed > opening_minutes:
             continue
-        matches.append(
-            _match(entry, location, provider, appointment_type, needed, opening_minutes, now)
-        )
+        matches.append(_match(entry, location, provider, appointment_type, needed, opening_minutes))
     matches.sort(key=_rank)
     return QuickFillResult(matches[:max_results], len(matches), location)
 
 
-def _match(entry, location, provider, appointment_type, needed, opening_minutes, now) -> Match:
+def _match(entry, location, provider, appointment_type, needed, opening_minutes) -> Match:
     reasons = [f"{entry.urgency} urgency"]
     if entry.location_id == location.id:
         location_match = "home"
@@ -170,8 +167,6 @@ def _match(entry, location, provider, appointment_type, needed, opening_minutes,
         quality = "good"
     else:
         quality = "partial"
-    home_tz = entry.location.timezone
-    days = (to_local(now, home_tz).date() - to_local(entry.created_at, home_tz).date()).days
     return Match(
         entry=entry,
         quality=quality,
@@ -179,7 +174,7 @@ def _match(entry, location, provider, appointment_type, needed, opening_minutes,
         type_match=type_match,
         location_match=location_match,
         duration_fit=duration_fit,
-        days_waiting=days,
+        days_waiting=entry.days_waiting,
         reasons=reasons,
     )
 
@@ -188,9 +183,10 @@ def _rank(match: Match):
     entry = match.entry
     priority = entry.priority.item_order if entry.priority is not None else None
     return (
-        URGENCY_RANK.get(entry.urgency, len(URGENCY_RANK)),
+        -entry.urgency_rank,
         priority is None,
         priority or 0,
+        -entry.patient_score,
         entry.created_at,  # days waiting, longest first
         entry.id,
     )
