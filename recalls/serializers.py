@@ -1,4 +1,4 @@
-"""Request and response shapes of the Recalls section (types and triggers)."""
+"""Request and response shapes of the Recalls section: types, triggers, patient recalls."""
 
 from __future__ import annotations
 
