@@ -18,20 +18,27 @@ from scheduling.validators import validate_calendar_date
 EMPTY_VALUE = ErrorDetail("Give a value, or leave the parameter out.", code="empty")
 
 
+def empty_parameters(query, typed_names) -> dict:
+    """``?location_uuid=`` is not "every location": each of ``typed_names`` given only
+    empty is an error (free text, such as a search, may be empty and is not named)."""
+    return {
+        name: [EMPTY_VALUE]
+        for name in typed_names
+        if name in query and all(value == "" for value in query.getlist(name))
+    }
+
+
 class QueryFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        # ``?location_uuid=`` is not "every location": a typed parameter given empty is a
-        # 422, as a malformed one is (free text such as a search may be empty).
-        errors = {
-            name: [EMPTY_VALUE]
+        typed = (
+            name
             for name, field in filterset.filters.items()
             if not isinstance(field, django_filters.CharFilter)
-            and name in request.query_params
-            and all(value == "" for value in request.query_params.getlist(name))
-        }
+        )
+        errors = empty_parameters(request.query_params, typed)
         if not filterset.is_valid():
             errors |= {
                 field: [ErrorDetail(e.messages[0], code=e.code or "invalid") for e in errs]

@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from scheduling.access import NOT_READ, Access
 from scheduling.api.access import RolePermission
 from scheduling.api.exceptions import RequestValidationError, error_items
-from scheduling.api.filters import EMPTY_VALUE
+from scheduling.api.filters import empty_parameters
 from scheduling.api.relations import ResolutionCache, named_ids, preresolve, query_ids
 from scheduling.exceptions import NotFound
 from scheduling.models import Role
@@ -109,13 +109,12 @@ class OrgScopedMixin:
         serializer = self.query_serializer(query)
         query = self.request.query_params if query is None else query
         # As for filters: a typed parameter given empty is a 422, not "any".
-        empty = {
-            name: [EMPTY_VALUE]
+        typed = (
+            name
             for name, field in serializer.fields.items()
             if not isinstance(field, serializers.CharField)
-            and name in query
-            and all(value == "" for value in query.getlist(name))
-        }
+        )
+        empty = empty_parameters(query, typed)
         if empty:
             raise RequestValidationError(empty, location="query")
         if not serializer.is_valid():
