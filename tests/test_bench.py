@@ -14,19 +14,21 @@ import psutil
 import pytest
 from django.db import connection
 
-from appointments.bench import calendars, client
+from appointments.bench import calendars, client, scenes
 from appointments.bench.data import outside_scenes
 from appointments.bench.report import Row, Target, latency_table, throughput_table
 from appointments.bench.servers import Gunicorn
 from appointments.models import Appointment
 from config import bench_floor
-from scheduling.models import Operatory
+from recalls.models import PatientRecall
+from scheduling.models import Operatory, Patient
 from tests.factories import (
     AppointmentTypeFactory,
     DefinitionFactory,
     OperatoryFactory,
     PatientFactory,
     ProcedureCodeFactory,
+    RecallTypeFactory,
 )
 
 
@@ -199,3 +201,47 @@ def test_calendar_scene_is_built_once_and_its_floors_read_what_the_calendars_sho
     assert sum(count for count, _, _ in read.values()) == 500
     assert any(completed for _, _, completed in read.values())
     assert any(scheduled for _, scheduled, _ in read.values())
+
+
+def test_the_apps_scenes_are_found_in_their_bench_modules(org):
+    """``recalls/bench.py`` registers its scene; the runner finds it without the
+    appointments app importing recalls."""
+    from recalls.bench import RecallScene
+
+    found = scenes.scenes(org, print, repeat=1)
+    assert any(isinstance(scene, RecallScene) for scene in found)
+
+
+def test_recall_scene_is_loaded_once_and_its_floor_reads_the_due_page(org, admin_client):
+    """A small recall scene (100 patients, 400 recalls): loaded, reused, left out of the
+    bench's practice; its timed requests answer what their checks expect, and the floor
+    reads the due page's rows in the due list's order."""
+    from recalls import bench as recall_bench
+
+    for name in recall_bench.TYPES:
+        RecallTypeFactory(org=org, name=name)
+    practice_patient = PatientFactory(org=org)
+    said: list[str] = []
+    scene = recall_bench.RecallScene(org, said.append, repeat=1, patients=100)
+    scene.ensure()
+    assert PatientRecall.objects.filter(org=org).count() == 400
+    assert said[-1].startswith("loading")
+    recall_bench.RecallScene(org, said.append, repeat=1, patients=100).ensure()
+    assert said[-1].startswith("reusing")
+    assert PatientRecall.objects.filter(org=org).count() == 400
+    assert list(
+        Patient.objects.filter(org=org).exclude(external_id__startswith=scenes.SCENE_PATIENTS)
+    ) == [practice_patient]
+
+    assert scene.due > recall_bench.PAGE_SIZE
+    for timed in scene.timed():
+        call = timed.make(0)
+        response = admin_client.get(call.path)
+        assert response.status_code == 200, response.json()
+        assert call.check(response.json()) is None
+
+    read = []
+    scene.floors(lambda sql, params, rows, **kw: read.extend(_rows(sql, params(0))))
+    due_page = admin_client.get(scene.timed()[0].make(0).path).json()["items"]
+    uuid_of = dict(PatientRecall.objects.filter(org=org).values_list("id", "uuid"))
+    assert [str(uuid_of[row[0]]) for row in read] == [item["id"] for item in due_page]

@@ -33,6 +33,7 @@ from rest_framework.test import APIClient
 from appointments.bench import calendars, free_time
 from appointments.bench.client import BenchError, Call
 from appointments.bench.loading import analyze, copy_rows, delete_appointments, next_ids
+from appointments.bench.scenes import SCENE_PATIENTS
 from appointments.models import (
     Appointment,
     AppointmentHistory,
@@ -128,7 +129,11 @@ class Bench:
             ],
             batch_size=1000,
         )
-        self.patients = list(Patient.objects.filter(org=self.org).order_by("id"))
+        self.patients = list(
+            Patient.objects.filter(org=self.org)
+            .exclude(external_id__startswith=SCENE_PATIENTS)
+            .order_by("id")
+        )
 
     def loaded(self):
         return Appointment.objects.filter(org=self.org, external_id__startswith=LOADED)

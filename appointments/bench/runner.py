@@ -38,7 +38,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from appointments.bench import calendars, client, free_time, report
+from appointments.bench import calendars, client, free_time, report, scenes
 from appointments.bench.client import Call, Latency, Throughput
 from appointments.bench.data import (
     CURSOR_PAGE,
@@ -118,6 +118,11 @@ class Run:
         self.scene.ensure()
         self.calendar = calendars.CalendarScene(org, bench.patients, say=self.say)
         self.calendar.ensure()
+        # The apps' scenes (``scenes``): recalls, the waitlist.
+        self.app_scenes = scenes.scenes(org, self.say, repeat=options.repeat)
+        for scene in self.app_scenes:
+            scene.ensure()
+        self.scene_timed = [timed for scene in self.app_scenes for timed in scene.timed()]
         uuids = [
             str(u)
             for u in bench.loaded()
@@ -157,6 +162,8 @@ class Run:
                 "monthly",
             )
         }
+        for timed in self.scene_timed:
+            self.queries[timed.name] = count(timed.make, runs)
         total, self.bulk_breakdown = self.bench.breakdown(requests.bulk(0))
         self.queries["bulk"] = [total]
         self.detail_bytes = len(self.bench.send(requests.detail(0)).content)
@@ -226,6 +233,8 @@ class Run:
         for name, result in (("day", self.raw_day), ("week", self.raw_week)):
             self.say(f"  raw {name} cards: median {report.ms(result.median)}")
         self.say(f"  raw month aggregate: median {report.ms(self.raw_month.median)}")
+        for scene in self.app_scenes:
+            scene.floors(self.time_statement)
 
     # --- 3./4. over HTTP -----------------------------------------------------------------
 
@@ -299,6 +308,9 @@ class Run:
             "monthly",
         ):
             client.warm(project, getattr(requests, name), connections=options.connections)
+        for timed in self.scene_timed:
+            if timed.repeatable:
+                client.warm(project, timed.make, connections=options.connections)
         client.warm(project, requests.create, connections=options.connections, each=1)
         client.warm(
             project,
@@ -322,6 +334,9 @@ class Run:
             "create": lat(project, requests.create, "create"),
             "bulk": lat(project, requests.bulk, "bulk", n=options.bulk_repeat, warmup=0),
         }
+        for timed in self.scene_timed:
+            warmup = 2 if timed.repeatable else 0
+            self.latency[timed.name] = lat(project, timed.make, timed.label, warmup=warmup)
         self.throughput = {
             "detail": tput(project, requests.detail, "detail"),
             "page": tput(project, requests.page, "list page 1"),
@@ -391,9 +406,13 @@ class Run:
             self.raw_calendars()
             self.over_http()
             self.time_import()
+            for scene in self.app_scenes:
+                scene.after_http(production_env(settings.DATABASE_URL))
         finally:
             self.say("deleting what the timed requests wrote ...")
             self.bench.delete_timed()
+            for scene in getattr(self, "app_scenes", ()):
+                scene.cleanup()
         self.load_after = report.load_average()
         return self.report()
 
@@ -551,6 +570,9 @@ class Run:
                     f"{report.ms(per_row)} per row, start-up included",
                 )
             )
+        figures = scenes.Figures(lat, q, http_floor=http_floor, detail=detail)
+        for scene in self.app_scenes:
+            latency_rows += scene.rows(figures)
         latency_rows += [
             info("filtered", "list, one location and a week, two statuses"),
             info("offset_page", "list page 1,000 (`page=1000`, OFFSET 49,950)"),
