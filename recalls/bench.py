@@ -64,10 +64,11 @@ class RecallScene:
     # --- data -------------------------------------------------------------------------
 
     def ensure(self) -> None:
-        types = {t.name: t for t in RecallType.objects.filter(org=self.org, name__in=TYPES)}
-        if len(types) != len(TYPES):
-            raise BenchError(f"the bench org lacks the demo recall types {', '.join(TYPES)}")
-        self.types = [types[name] for name in TYPES]
+        # By name, case aside (as the demo finds them: an older demo said "maintenance").
+        types = {t.name.lower(): t for t in RecallType.objects.filter(org=self.org)}
+        if missing := [name for name in TYPES if name.lower() not in types]:
+            raise BenchError(f"the bench org lacks the demo recall types {', '.join(missing)}")
+        self.types = [types[name.lower()] for name in TYPES]
         patients = scene_patients(self.org, SCENE, self.patients)
         mine = PatientRecall.objects.filter(org=self.org, patient__external_id__startswith=PREFIX)
         if mine.count() == self.recalls:
@@ -80,7 +81,7 @@ class RecallScene:
         self.today = self.org.local_today()
         self.due = (
             selectors.due_patient_recalls(
-                selectors.patient_recalls(org=self.org), due_on=self.today
+                selectors.patient_recalls(org=self.org), org=self.org, due_on=self.today
             )
         ).count()
 
@@ -126,7 +127,7 @@ class RecallScene:
 
         overdue = (
             selectors.patient_recalls(org=self.org)
-            .filter(status=selectors.RecallStatus.OVERDUE)
+            .filter(selectors.status_q(selectors.RecallStatus.OVERDUE, org=self.org))
             .count()
         )
         return [
@@ -152,7 +153,7 @@ class RecallScene:
 
     def floors(self, time_statement: TimeStatement) -> None:
         page = selectors.due_patient_recalls(
-            selectors.patient_recalls(org=self.org), due_on=self.today
+            selectors.patient_recalls(org=self.org), org=self.org, due_on=self.today
         )[:PAGE_SIZE]
         sql, params = page.query.sql_with_params()
         self.raw_due = time_statement(

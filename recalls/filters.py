@@ -3,7 +3,7 @@
 import django_filters
 
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from recalls.selectors import RecallStatus
+from recalls.selectors import RecallStatus, status_q
 from scheduling.api.filters import OrgObjectFilter, StrictBooleanFilter
 from scheduling.models import Patient
 
@@ -39,11 +39,18 @@ class PatientRecallFilterSet(django_filters.FilterSet):
     recall_type_uuid = OrgObjectFilter(
         target=RecallType, lookup="recall_type", help_text="Only this type's (unknown: 404)."
     )
-    # ``status`` is the annotation of ``with_status``: filtered in the database, as of today.
+    # Filtered by the status's own predicates (``status_q``), as of the practice's today,
+    # not by comparing the ``status`` annotation: that CASE would hide them from the
+    # planner, which then joins every appointment to count one status.
     status = django_filters.ChoiceFilter(
-        choices=RecallStatus.choices, help_text="Only recalls in this status, as of today."
+        choices=RecallStatus.choices,
+        method="in_status",
+        help_text="Only recalls in this status, as of today.",
     )
 
     class Meta:
         model = PatientRecall
         fields = ["patient_uuid", "recall_type_uuid", "status"]
+
+    def in_status(self, queryset, name, value):
+        return queryset.filter(status_q(value, org=self.request.access.org))

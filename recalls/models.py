@@ -138,6 +138,13 @@ class PatientRecall(VersionedModel):
         ]
         indexes = [
             models.Index(fields=["org", "date_due"], name="patient_recall_due"),
+            # The due list and the status counts walk the open cycles by due date.
+            models.Index(
+                fields=["org", "date_due", "id"],
+                include=["is_disabled", "appointment"],
+                condition=models.Q(completed_at__isnull=True),
+                name="patient_recall_open_due",
+            ),
             models.Index(fields=["org", "patient", "recall_type"], name="patient_recall_patient"),
         ]
 

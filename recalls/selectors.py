@@ -21,7 +21,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from appointments.models import Appointment, AppointmentStatus
 from recalls.models import PatientRecall
@@ -51,13 +61,55 @@ def _day_start(org: Organization, today: date) -> datetime:
     return day_start(today, org.local_timezone())
 
 
-def scheduled_q(today_starts: datetime) -> Q:
-    """The recall's linked appointment still fulfils it (see the module docstring)."""
-    return Q(
-        appointment__status__in=BOOKING_STATUSES,
-        appointment__start_at__gte=today_starts,
-        completed_at__isnull=True,
+#: The cycle is still open (completed ones are history).
+OPEN = Q(completed_at__isnull=True)
+
+
+def fulfilled_q(
+    *, org: Organization, today: date | None = None, joined: bool = False, negated: bool = False
+) -> Q:
+    """The recall's linked appointment still fulfils it (see the module docstring), or
+    with ``negated`` it does not.
+
+    Filters and counts get an ``EXISTS`` on the appointment's key, tested only for the
+    recalls that link one: a count of the others reads the open-recalls index alone
+    (``NOT EXISTS`` alone would be planned as an anti-join that first reads every future
+    booking of the org). ``joined`` (the appointment is joined already, as
+    ``with_status`` joins it for the response) tests the joined row instead, which a
+    page of 50 reads for free.
+    """
+    booking = {
+        "status__in": BOOKING_STATUSES,
+        "start_at__gte": _day_start(org, today or org.local_today()),
+    }
+    if joined:
+        fulfilled = Q(**{f"appointment__{lookup}": value for lookup, value in booking.items()})
+        return ~fulfilled if negated else fulfilled
+    booked = Exists(
+        Appointment.objects.filter(pk=OuterRef("appointment_id"), org=org.pk, **booking)
     )
+    if negated:
+        return Q(appointment__isnull=True) | Q(~booked)
+    return Q(appointment__isnull=False) & Q(booked)
+
+
+def status_q(
+    status: str, *, org: Organization, today: date | None = None, joined: bool = False
+) -> Q:
+    """The recalls in ``status`` as of ``today`` (default: the practice's), as plain
+    predicates a filter and a count can use indexes for (``joined``: see
+    ``fulfilled_q``). ``with_status`` derives the annotation from these, so the two
+    cannot disagree."""
+    today = today or org.local_today()
+    fulfilled = fulfilled_q(org=org, today=today, joined=joined)
+    waiting = OPEN & fulfilled_q(org=org, today=today, joined=joined, negated=True)
+    overdue_by_date = Q(is_disabled=False, date_due__lt=today)
+    return {
+        RecallStatus.COMPLETED: ~OPEN,
+        RecallStatus.SCHEDULED: OPEN & fulfilled,
+        RecallStatus.OVERDUE: waiting & overdue_by_date,
+        RecallStatus.DUE: waiting & ~overdue_by_date,
+    }[status]
 
 
 def with_status(queryset: QuerySet, *, org: Organization, today: date | None = None) -> QuerySet:
@@ -66,10 +118,10 @@ def with_status(queryset: QuerySet, *, org: Organization, today: date | None = N
     today = today or org.local_today()
     return queryset.select_related("patient", "recall_type", "appointment").annotate(
         status=Case(
-            When(completed_at__isnull=False, then=Value(RecallStatus.COMPLETED)),
-            When(scheduled_q(_day_start(org, today)), then=Value(RecallStatus.SCHEDULED)),
-            When(is_disabled=True, then=Value(RecallStatus.DUE)),
-            When(date_due__lt=today, then=Value(RecallStatus.OVERDUE)),
+            *(
+                When(status_q(status, org=org, today=today, joined=True), then=Value(status))
+                for status in (RecallStatus.COMPLETED, RecallStatus.SCHEDULED, RecallStatus.OVERDUE)
+            ),
             default=Value(RecallStatus.DUE),
             output_field=CharField(),
         )
@@ -84,6 +136,7 @@ def patient_recalls(*, org: Organization, today: date | None = None) -> QuerySet
 def due_patient_recalls(
     queryset: QuerySet,
     *,
+    org: Organization,
     due_on: date,
     include_scheduled: bool = False,
     location: Location | None = None,
@@ -92,9 +145,9 @@ def due_patient_recalls(
     most overdue first; booked ones only with ``include_scheduled``; with ``location``,
     only patients whose last completed visit was there. ``queryset`` comes from
     ``with_status``."""
-    queryset = queryset.filter(completed_at__isnull=True, is_disabled=False, date_due__lte=due_on)
+    queryset = queryset.filter(OPEN, is_disabled=False, date_due__lte=due_on)
     if not include_scheduled:
-        queryset = queryset.exclude(status=RecallStatus.SCHEDULED)
+        queryset = queryset.filter(fulfilled_q(org=org, negated=True))
     if location is not None:
         last_visit = (
             Appointment.objects.filter(

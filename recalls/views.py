@@ -186,6 +186,7 @@ class PatientRecallViewSet(
         query = self.validated_query()
         queryset = selectors.due_patient_recalls(
             self.get_queryset(),
+            org=self.access.org,
             due_on=query.get("due_on") or self.access.org.local_today(),
             include_scheduled=query["include_scheduled"],
             location=query.get("location"),
