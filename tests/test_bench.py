@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from appointments.bench import calendars, client, scenes
-from appointments.bench.data import outside_scenes
+from appointments.bench.data import PRACTICE_PATIENTS, outside_scenes
 from appointments.bench.report import Row, Target, latency_table, throughput_table
 from appointments.bench.servers import Gunicorn
 from appointments.models import Appointment
@@ -30,6 +30,7 @@ from tests.factories import (
     ProcedureCodeFactory,
     RecallTypeFactory,
 )
+from waitlist.models import WaitlistEntry
 
 
 def call_wsgi(app, path="/"):
@@ -245,3 +246,36 @@ def test_recall_scene_is_loaded_once_and_its_floor_reads_the_due_page(org, admin
     due_page = admin_client.get(scene.timed()[0].make(0).path).json()["items"]
     uuid_of = dict(PatientRecall.objects.filter(org=org).values_list("id", "uuid"))
     assert [str(uuid_of[row[0]]) for row in read] == [item["id"] for item in due_page]
+
+
+def test_waitlist_scene_is_loaded_once_and_quick_fill_finds_its_matches(
+    org, location, second_location, admin_client
+):
+    """A small waitlist scene (200 entries of 100 practice patients): loaded, reused, its
+    chairs and provider left out of the bench's practice; its quick-fill matches some of
+    the entries and not others."""
+    from waitlist import bench as waitlist_bench
+
+    for n in range(100):
+        PatientFactory(org=org, external_id=f"{PRACTICE_PATIENTS}{n}")
+    AppointmentTypeFactory.create_batch(2, org=org, duration_minutes=30)
+    DefinitionFactory(org=org, category="WaitlistPriority", item_order=0)
+    said: list[str] = []
+    scene = waitlist_bench.WaitlistScene(org, said.append, repeat=1, entries=200)
+    scene.ensure()
+    assert said[-1].startswith("loading")
+    assert WaitlistEntry.objects.filter(org=org).count() == 200
+    waitlist_bench.WaitlistScene(org, said.append, repeat=1, entries=200).ensure()
+    assert said[-1].startswith("reusing")
+    assert WaitlistEntry.objects.filter(org=org).count() == 200
+    assert (
+        not outside_scenes(Operatory.objects.filter(org=org))
+        .filter(location=scene.location)
+        .exists()
+    )
+
+    call = scene.quick_fill(0)
+    response = admin_client.post(call.path, call.body, format="json")
+    assert response.status_code == 200, response.json()
+    assert call.check(response.json()) is None
+    assert response.json()["total_matches"] < 200

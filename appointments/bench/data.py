@@ -33,7 +33,7 @@ from rest_framework.test import APIClient
 from appointments.bench import calendars, free_time
 from appointments.bench.client import BenchError, Call
 from appointments.bench.loading import analyze, copy_rows, delete_appointments, next_ids
-from appointments.bench.scenes import SCENE_PATIENTS
+from appointments.bench.scenes import APP_SCENES, SCENE_PATIENTS
 from appointments.models import (
     Appointment,
     AppointmentHistory,
@@ -48,6 +48,7 @@ from scheduling.models import Operatory, Organization, Patient, ProcedureCode, P
 from scheduling.timezones import to_utc
 
 ORG_NAME = "Bench Dental"
+PRACTICE_PATIENTS = "bench-pat-"  # external_id prefix of the practice's own patients
 LOADED = "bench-load-"  # external_id prefix of the loaded appointments
 TIMED = "bench-run-"  # ... and of those the timed requests create (deleted afterwards)
 PATIENTS = 3000
@@ -63,7 +64,7 @@ CURSOR_PAGE = 1000
 PAGE_OFFSET = (CURSOR_PAGE - 1) * CURSOR_PAGE_SIZE  # rows before cursor page 1,000
 #: External-id prefixes of the scenes' chairs and providers: each scene's own, which the
 #: bench's practice leaves out so that its figures measure what they always measured.
-SCENES = (free_time.SCENE, calendars.SCENE)
+SCENES = (free_time.SCENE, calendars.SCENE, APP_SCENES)
 S = AppointmentStatus
 #: Outcomes of past appointments, per 100: what five years of a practice look like.
 STATUS_MIX = [
@@ -112,20 +113,20 @@ class Bench:
 
     def ensure_patients(self) -> None:
         have = set(
-            Patient.objects.filter(org=self.org, external_id__startswith="bench-pat-").values_list(
-                "external_id", flat=True
-            )
+            Patient.objects.filter(
+                org=self.org, external_id__startswith=PRACTICE_PATIENTS
+            ).values_list("external_id", flat=True)
         )
         Patient.objects.bulk_create(
             [
                 Patient(
                     org=self.org,
-                    external_id=f"bench-pat-{n}",
+                    external_id=f"{PRACTICE_PATIENTS}{n}",
                     first_name=f"Bench{n}",
                     last_name=("Nguyen", "Smith", "Garcia", "Kim", "Okafor")[n % 5],
                 )
                 for n in range(PATIENTS)
-                if f"bench-pat-{n}" not in have
+                if f"{PRACTICE_PATIENTS}{n}" not in have
             ],
             batch_size=1000,
         )

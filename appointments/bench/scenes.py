@@ -34,9 +34,12 @@ from scheduling.models import Organization, Patient
 Say = Callable[[str], None]
 #: ``time_statement(sql, params, rows, binary=False)``: see ``Run.time_statement``.
 TimeStatement = Callable[..., Latency]
-#: External-id prefix of the patients a scene loads for itself: the bench's practice
-#: leaves them out, so its own requests keep drawing from the same patients.
-SCENE_PATIENTS = "bench-scene-pat-"
+#: External-id prefix of everything the apps' scenes make (locations, chairs, providers):
+#: the bench's practice leaves them out, as it leaves out its own scenes'.
+APP_SCENES = "bench-scene-"
+#: ... and of the patients a scene loads for itself, so that the practice's requests
+#: keep drawing from the same patients.
+SCENE_PATIENTS = f"{APP_SCENES}pat-"
 
 
 @dataclass(frozen=True)
