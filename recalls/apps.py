@@ -6,10 +6,13 @@ class RecallsConfig(AppConfig):
     verbose_name = "Recalls"
 
     def ready(self) -> None:
+        from appointments.columns import Column, register_column
         from appointments.services.events import register_listener
-        from recalls import demo, engine
+        from recalls import demo, engine, selectors
         from scheduling.demo import register_demo_seeder
 
         register_demo_seeder(demo.seed_recall_types)
         register_demo_seeder(demo.seed_patient_recalls)
         register_listener(engine.on_appointment_event)
+        register_column(Column.RECALL, selectors.fulfilled_recall_sql)
+        register_column(Column.NEXT_RECALL_DUE, selectors.next_recall_due_sql)

@@ -118,7 +118,9 @@ class PatientRecall(VersionedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        # ``Appointment.recalls``: what the appointments app's declaration of an
+        # appointment's ``recall`` reads, by this name, without importing recalls.
+        related_name="recalls",
     )
     is_disabled = models.BooleanField(default=False)
     note = models.TextField(blank=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -34,7 +35,7 @@ from django.db.models import (
 )
 
 from appointments.models import Appointment, AppointmentStatus
-from recalls.models import PatientRecall
+from recalls.models import PatientRecall, RecallType
 from scheduling.models import Location, Organization
 from scheduling.timezones import day_start
 
@@ -162,3 +163,44 @@ def due_patient_recalls(
             last_visit_location=location.pk
         )
     return queryset.order_by("date_due", "id")
+
+
+# --- what appointments show of recalls -----------------------------------------------------
+#
+# Registered in ``RecallsConfig.ready()`` as columns of the appointments' read statements
+# (``appointments.columns``): each is a scalar subquery over the appointment row ``alias``.
+
+
+def _tables() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(PatientRecall._meta.db_table), quote(RecallType._meta.db_table)
+
+
+def fulfilled_recall_sql(alias: str) -> str:
+    """``[uuid, type name]`` of the recall the appointment fulfils (its ``appointment``).
+
+    One appointment may fulfil several (one booking carrying the triggers of two types,
+    one completion bringing both round): the open one before the completed ones, then
+    the earliest due (none last), then the types' order (``RecallType.Meta.ordering``).
+    ``AppointmentSerializer.get_recall`` declares the same order.
+    """
+    recalls, types = _tables()
+    return (
+        f"SELECT json_build_array(fr.uuid, ft.name) FROM {recalls} fr"
+        f" JOIN {types} ft ON ft.id = fr.recall_type_id"
+        f" WHERE fr.appointment_id = {alias}.id AND fr.org_id = {alias}.org_id"
+        f" ORDER BY fr.completed_at IS NOT NULL, fr.date_due ASC NULLS LAST,"
+        f" ft.item_order, ft.name, ft.id, fr.id LIMIT 1"
+    )
+
+
+def next_recall_due_sql(alias: str) -> str:
+    """The earliest ``date_due`` of the appointment's patient's open, enabled recalls (a
+    disabled recall is never due; a completed one is history), through the
+    ``patient_recall_patient`` index."""
+    recalls, _ = _tables()
+    return (
+        f"SELECT MIN(nr.date_due) FROM {recalls} nr"
+        f" WHERE nr.org_id = {alias}.org_id AND nr.patient_id = {alias}.patient_id"
+        f" AND nr.completed_at IS NULL AND NOT nr.is_disabled"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -196,7 +197,23 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_recall(self, obj):
-        return None
+        # ``recalls`` is the reverse of ``PatientRecall.appointment``: the recalls app sits
+        # above this one and is never imported, only its relation named. The order is
+        # ``recalls.selectors.fulfilled_recall_sql``'s (what the display path reads).
+        recall = (
+            obj.recalls.filter(org=obj.org_id)
+            .select_related("recall_type")
+            .order_by(
+                ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()),
+                F("date_due").asc(nulls_last=True),
+                "recall_type__item_order",
+                "recall_type__name",
+                "recall_type__id",
+                "id",
+            )
+            .first()
+        )
+        return None if recall is None else {"id": str(recall.uuid), "name": recall.recall_type.name}
 
     @extend_schema_field(MoneyField())
     def get_production_amount(self, obj) -> str:

@@ -126,7 +126,8 @@ class CalendarCardSerializer(serializers.Serializer):
     balance_due = _tier2(MoneyField, help_text="Tier 2: what the patient owes.")
     next_recall_due = _tier2(
         serializers.DateField,
-        help_text="Tier 2: always null for now (recalls are not tracked yet).",
+        help_text="Tier 2: the earliest due date of the patient's open, enabled recalls "
+        "(null when none).",
     )
     last_visit_date = _tier2(
         serializers.DateField,
@@ -260,13 +261,11 @@ def render_card(card: CardRow, tz_name: str, fields: tuple[str, ...] = ()) -> di
 def _tier2_value(card: CardRow, key: str, on: date):
     if key == "age":
         return _age(card.birthdate, on)
-    if key in ("birthdate", "last_visit_date"):
+    if key in ("birthdate", "last_visit_date", "next_recall_due"):
         value = getattr(card, key)
         return None if value is None else value.isoformat()
     if key == "balance_due":
         return f"{card.balance_due:.2f}"
-    if key == "next_recall_due":
-        return None  # recalls are not tracked yet (the recalls app holds only their types)
     return _blank_null(getattr(card, key))
 
 

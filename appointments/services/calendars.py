@@ -18,8 +18,9 @@ the note pinned atop the day.
   a card that day (a card needs its column).
 
 Tier 2 fields (``TIER2_FIELDS``) are what a card may also show of the patient; they are
-read by the same statement as the cards (patient columns and one correlated subquery),
-so asking for them costs no query per card.
+read by the same statement as the cards (patient columns and two correlated subqueries,
+evaluated only when asked for), so asking for them costs no query per card. The next
+recall due date is the recalls app's: it provides that subquery (``appointments.columns``).
 
 Cost: two round trips for a day or a week, whatever the number of appointments,
 providers and days: the cards' constant SELECT (``card_rows``, a prepared statement:
@@ -38,6 +39,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from appointments.columns import Column, column_sql
 from appointments.models import (
     Appointment,
     AppointmentProcedure,
@@ -114,6 +116,7 @@ class CardRow(NamedTuple):
     preferred_name: str
     balance_due: Decimal
     last_visit_date: date | None  # None unless asked for
+    next_recall_due: date | None  # None unless asked for
 
 
 @dataclass(frozen=True)
@@ -143,15 +146,15 @@ _CARD_COLUMNS = (
     " a.color_override, a.production_override, o.uuid, o.name, p.uuid, p.first_name,"
     " p.last_name, t.uuid, t.name, t.color, {confirmation}, {flow}, {providers}, {total},"
     " p.chart_number, p.mobile_phone, p.email, p.birthdate, p.preferred_name,"
-    " p.balance_due, {last_visit}"
+    " p.balance_due, {last_visit}, {next_recall_due}"
 )
 
 
 @cache
 def _card_select() -> str:
     """The cards of a location between two instants, composed once from the models'
-    tables. Parameters: whether to read the last visit, org, location, statuses, window
-    end, earliest start, window start."""
+    tables. Parameters: whether to read the last visit, whether to read the next recall
+    due, org, location, statuses, window end, earliest start, window start."""
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (
@@ -192,12 +195,16 @@ def _card_select() -> str:
         f" AND lv.status = '{AppointmentStatus.COMPLETE.value}' AND lv.start_at IS NOT NULL"
         f" ORDER BY lv.start_at DESC, lv.id DESC LIMIT 1) END"
     )
+    # The patient's next recall due date, read only when asked (as the last visit): the
+    # recalls app, above this one, registers the subquery (``appointments.columns``).
+    next_recall_due = f"CASE WHEN %s::boolean THEN {column_sql(Column.NEXT_RECALL_DUE, 'a')} END"
     columns = _CARD_COLUMNS.format(
         confirmation=ref(Definition, "confirmation_status_id"),
         flow=ref(FlowStatus, "flow_status_id"),
         providers=providers,
         total=total,
         last_visit=last_visit,
+        next_recall_due=next_recall_due,
     )
     return (
         f"SELECT {columns} FROM {table[Appointment]} a"
@@ -211,13 +218,19 @@ def _card_select() -> str:
 
 
 def card_statement(
-    *, location: Location, start: datetime, end: datetime, last_visit: bool = False
+    *,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    last_visit: bool = False,
+    next_recall_due: bool = False,
 ) -> tuple[str, list]:
     """The card SELECT of ``card_rows`` and its parameters: one place for both, so the
     bench's database floor (``make bench`` reads the same rows with psycopg directly)
     times exactly the statement the calendars run."""
     params = [
         last_visit,
+        next_recall_due,
         location.org_id,
         location.pk,
         [str(status) for status in CALENDAR_STATUSES],
@@ -229,12 +242,24 @@ def card_statement(
 
 
 def card_rows(
-    *, location: Location, start: datetime, end: datetime, last_visit: bool = False
+    *,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    last_visit: bool = False,
+    next_recall_due: bool = False,
 ) -> list[CardRow]:
     """The calendar's appointments at ``location`` holding time in ``[start, end)``, by
-    start: one prepared statement (``card_statement``). ``last_visit``: also read each
-    patient's last completed visit (a Tier 2 field)."""
-    sql, params = card_statement(location=location, start=start, end=end, last_visit=last_visit)
+    start: one prepared statement (``card_statement``). ``last_visit``,
+    ``next_recall_due``: also read each patient's last completed visit, next recall due
+    date (Tier 2 fields)."""
+    sql, params = card_statement(
+        location=location,
+        start=start,
+        end=end,
+        last_visit=last_visit,
+        next_recall_due=next_recall_due,
+    )
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [CardRow(*row) for row in cursor.fetchall()]
@@ -249,8 +274,10 @@ def calendar_days(
     """``count`` consecutive local days of ``location``'s calendar from ``first``.
 
     ``fields``: the Tier 2 keys asked for (checked by the caller against
-    ``TIER2_FIELDS``); they decide only whether the last visit is read.
+    ``TIER2_FIELDS``); they decide only whether the last visit and the next recall due
+    date are read.
     """
+    fields = set(fields)
     last = first + timedelta(days=count - 1)
     tz_name = location.timezone
     bounds = [local_day_bounds(day, tz_name) for day in days(first, last)]
@@ -259,7 +286,8 @@ def calendar_days(
         location=location,
         start=window_start,
         end=window_end,
-        last_visit="last_visit_date" in set(fields),
+        last_visit="last_visit_date" in fields,
+        next_recall_due="next_recall_due" in fields,
     )
     templates, overrides = schedule_querysets(
         location.org_id, first, last, location_ids=[location.pk]

@@ -29,6 +29,7 @@ from tests.factories import (
     LocationFactory,
     OperatoryFactory,
     PatientFactory,
+    PatientRecallFactory,
     ProviderFactory,
     ScheduleNoteFactory,
     ScheduleOverrideFactory,
@@ -305,6 +306,7 @@ def test_every_tier2_field(org, location, second_location, chair, admin_client):
     book(chair, date(2029, 6, 1), "09:00", patient=patient, status="complete")
     book(chair, date(2030, 2, 20), "09:00", patient=patient, status="cancelled")
     book(chair, MONDAY, "09:00", patient=patient)
+    PatientRecallFactory(org=org, patient=patient, date_due=date(2030, 9, 4))
     keys = (
         "chart_number,mobile_phone,email,birthdate,age,preferred_name,balance_due,"
         "next_recall_due,last_visit_date"
@@ -320,9 +322,40 @@ def test_every_tier2_field(org, location, second_location, chair, admin_client):
         "age": 39,
         "preferred_name": "Addie",
         "balance_due": "42.50",
-        "next_recall_due": None,
+        "next_recall_due": "2030-09-04",
         "last_visit_date": "2030-02-01",
     }
+
+
+def test_next_recall_due_is_the_earliest_open_enabled_recall(org, location, chair, admin_client):
+    ada, bob, cy = (PatientFactory(org=org, first_name=name) for name in ("Ada", "Bob", "Cy"))
+    visit, *_ = (
+        book(chair, MONDAY, start, patient=patient)
+        for patient, start in ((ada, "09:00"), (bob, "10:00"), (cy, "11:00"))
+    )
+    PatientRecallFactory(org=org, patient=ada, date_due=date(2030, 9, 4))
+    # Booked (scheduled) still counts: the desk sees when the patient is due.
+    PatientRecallFactory(org=org, patient=ada, date_due=date(2030, 6, 1), appointment=visit)
+    PatientRecallFactory(org=org, patient=ada, date_due=date(2030, 4, 1), is_disabled=True)
+    PatientRecallFactory(
+        org=org,
+        patient=ada,
+        date_due=date(2030, 3, 1),
+        completed_at=datetime(2030, 1, 2, tzinfo=UTC),
+    )
+    PatientRecallFactory(org=org, patient=ada)  # open, no due date yet
+    PatientRecallFactory(org=org, patient=bob, date_due=date(2030, 4, 1), is_disabled=True)
+    PatientRecallFactory(
+        org=org,
+        patient=bob,
+        date_due=date(2030, 3, 1),
+        completed_at=datetime(2030, 1, 2, tzinfo=UTC),
+    )
+    PatientRecallFactory(org=org, date_due=date(2030, 1, 1))  # another patient's
+
+    cards = daily(admin_client, location, MONDAY, fields="next_recall_due").json()["appointments"]
+
+    assert [card["next_recall_due"] for card in cards] == ["2030-06-01", None, None]
 
 
 def test_tier2_fields_are_null_when_not_recorded_and_absent_when_not_asked(
@@ -444,12 +477,16 @@ def _balance(location, monday, tuesday):
     monday.patient.save()
 
 
+def _recall(location, monday, tuesday):
+    PatientRecallFactory(org=location.org, patient=monday.patient, date_due=date(2030, 9, 4))
+
+
 @pytest.mark.parametrize(
-    "change", [_move_in, _move_out, _cancel, _blockout, _override, _note, _balance]
+    "change", [_move_in, _move_out, _cancel, _blockout, _override, _note, _balance, _recall]
 )
 def test_the_etag_changes_with_anything_shown(change, location, chair, admin_client):
     monday, tuesday = book(chair, MONDAY, "09:00"), book(chair, TUESDAY, "09:00")
-    params = {"fields": "balance_due"}
+    params = {"fields": "balance_due,next_recall_due"}
     etag = daily(admin_client, location, MONDAY, **params)["ETag"]
 
     change(location, monday, tuesday)
@@ -553,6 +590,7 @@ def _busy(org, location, appointments: int, providers: int, days: int):
             patient=PatientFactory(org=org, birthdate=date(1980, 1, 1)),
             status="complete" if n % 2 else "scheduled",
         )  # fmt: skip
+        PatientRecallFactory(org=org, patient=appointment.patient, date_due=day)
         AppointmentProviderFactory(org=org, appointment=appointment, provider=people[n % providers])
         AppointmentProcedureFactory(org=org, appointment=appointment)
         BlockoutFactory(
@@ -568,7 +606,15 @@ def _busy(org, location, appointments: int, providers: int, days: int):
 @pytest.mark.parametrize("view", [daily, weekly])
 def test_the_query_count_is_constant(view, org, location, admin_client):
     fields = ",".join(
-        ["chart_number", "mobile_phone", "birthdate", "age", "balance_due", "last_visit_date"]
+        [
+            "chart_number",
+            "mobile_phone",
+            "birthdate",
+            "age",
+            "balance_due",
+            "last_visit_date",
+            "next_recall_due",
+        ]
     )
     daily(admin_client, location, MONDAY)  # warm: the token, the prepared statement
 

@@ -2,7 +2,7 @@
 constant number of queries however many appointments a page holds."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,7 +23,9 @@ from tests.factories import (
     FlowStatusFactory,
     LocationFactory,
     MembershipFactory,
+    PatientRecallFactory,
     ProviderFactory,
+    RecallTypeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +84,54 @@ def test_a_rich_appointment_is_shown_as_declared(rich):
     (row,) = display_rows([rich.pk])
     assert row == declared(rich)
     assert row["production_amount"] == "150.25" and row["schedule_date"] == "2030-11-03"
+
+
+def test_the_linked_recall_is_shown_as_declared(org, rich):
+    recall = PatientRecallFactory(
+        org=org,
+        patient=rich.patient,
+        recall_type=RecallTypeFactory(org=org, name="Prophy"),
+        appointment=rich,
+    )
+    PatientRecallFactory(org=org, patient=rich.patient)  # the patient's, not linked
+
+    (row,) = display_rows([rich.pk])
+
+    assert row == declared(rich)
+    assert row["recall"] == {"id": str(recall.uuid), "name": "Prophy"}
+
+
+def test_of_several_linked_recalls_one_is_shown_open_earliest_due_then_type_order(org, location):
+    appointment = AppointmentFactory(org=org, operatory__location=location)
+
+    def linked(name: str, item_order: int, **fields):
+        kind = RecallTypeFactory(org=org, name=name, item_order=item_order)
+        return PatientRecallFactory(
+            org=org,
+            patient=appointment.patient,
+            recall_type=kind,
+            appointment=appointment,
+            **fields,
+        )
+
+    # In the order they are shown, each once the ones before it are gone.
+    shown = [
+        linked("Perio", 2, date_due=date(2030, 6, 1)),
+        linked("Bitewings", 3, date_due=date(2030, 6, 1)),  # same day: the types' order
+        linked("Fluoride", 3, date_due=date(2030, 6, 1)),  # same order: the name
+        linked("Exam", 0, date_due=date(2030, 9, 1)),
+        linked("Ortho", 0),  # no due date: last of the open ones
+        linked(
+            "Prophy", 0, date_due=date(2030, 1, 1), completed_at=datetime(2030, 1, 2, tzinfo=UTC)
+        ),
+    ]
+    for recall in shown:
+        (row,) = display_rows([appointment.pk])
+        assert row == declared(appointment)
+        assert row["recall"] == {"id": str(recall.uuid), "name": recall.recall_type.name}
+        recall.delete()
+    (row,) = display_rows([appointment.pk])
+    assert row["recall"] is None and row == declared(appointment)
 
 
 def test_a_set_production_amount_wins_over_the_fees(rich):

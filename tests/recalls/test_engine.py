@@ -287,6 +287,72 @@ def test_deleting_releases_the_link(staff_client, book, recall):
     assert body["status"] == "due"
 
 
+# --- the appointment's recall --------------------------------------------------------
+
+
+def shown(client, appointment: dict) -> tuple:
+    """The appointment's ``recall`` as its detail and the list show it."""
+    detail = client.get(f"appointments/{appointment['id']}")
+    assert detail.status_code == 200, detail.json()
+    listed = client.get("appointments", {"page_size": 100})
+    assert listed.status_code == 200, listed.json()
+    (row,) = (row for row in listed.json()["items"] if row["id"] == appointment["id"])
+    return detail.json()["recall"], row["recall"]
+
+
+def test_the_appointment_shows_the_recall_it_fulfils_until_released(staff_client, book, recall):
+    expected = {"id": str(recall.uuid), "name": "Prophy"}
+    appointment = booked_with(book, "D1110")
+    assert appointment["recall"] == expected  # the booking's own answer
+    assert shown(staff_client, appointment) == (expected, expected)
+
+    cancelled = cancel(staff_client, appointment)
+    assert cancelled["recall"] is None
+    assert shown(staff_client, appointment) == (None, None)
+
+
+def test_the_recall_moves_to_the_next_booking_when_the_first_is_released(
+    staff_client, book, recall
+):
+    first = booked_with(book, "D1110")
+    second = booked_with(book, "D1110", day=LATER)
+    assert shown(staff_client, second) == (None, None)  # the first holds it
+    cancel(staff_client, first)
+    expected = {"id": str(recall.uuid), "name": "Prophy"}
+    assert shown(staff_client, second) == (expected, expected)
+    assert shown(staff_client, first) == (None, None)
+
+
+def test_a_completed_appointment_shows_the_cycle_it_completed(staff_client, book, recall):
+    done = complete(staff_client, booked_with(book, "D1110"))
+    expected = {"id": str(recall.uuid), "name": "Prophy"}
+    assert done["recall"] == expected
+    assert shown(staff_client, done) == (expected, expected)
+
+
+def test_one_booking_of_two_types_shows_the_earliest_due(
+    org, staff_client, book, patient, prophy, bitewings, recall
+):
+    """Prophy is due 2030-03-01; Bitewings, due earlier, is the one shown."""
+    earlier = PatientRecallFactory(
+        org=org, patient=patient, recall_type=bitewings, date_due=date(2030, 2, 1)
+    )
+    appointment = booked_with(book, "D1110", "D0274")
+    assert read(staff_client, recall)["appointment"]["id"] == appointment["id"]
+    expected = {"id": str(earlier.uuid), "name": "Bitewings"}
+    assert appointment["recall"] == expected
+    assert shown(staff_client, appointment) == (expected, expected)
+
+
+def test_showing_the_recall_costs_no_query(staff_client, book, recall):
+    appointment = booked_with(book, "D1110")
+    path = f"appointments/{appointment['id']}"
+    staff_client.get(path)  # the token's last_used_at is written once a minute
+    with CaptureQueriesContext(connection) as ctx:
+        assert staff_client.get(path).json()["recall"]["id"] == str(recall.uuid)
+    assert len(ctx.captured_queries) == 2  # the token, then the appointment
+
+
 # --- transactions --------------------------------------------------------------------
 
 
