@@ -166,7 +166,7 @@ class WaitlistEntryAdmin(ReadOnlyOrgAdmin):
     @admin.action(description="Remove from the ASAP list", permissions=["remove"])
     def remove_selected(self, request, queryset):
         by_org = defaultdict(list)
-        for entry in queryset.select_related("org").only("pk", "org"):
+        for entry in queryset.select_related(None).select_related("org"):
             by_org[entry.org].append(entry)
         removed = sum(
             entries_bulk_remove(org=org, entries=entries) for org, entries in by_org.items()
