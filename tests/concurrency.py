@@ -8,6 +8,8 @@ from typing import TypeVar
 
 from django.db import connection
 
+from tests.openapi import openapi_spec
+
 T = TypeVar("T")
 
 
@@ -16,7 +18,10 @@ def run_concurrently(count: int, work: Callable[[int], T]) -> list[T]:
 
     Each thread gets Django's per-thread database connection and closes it afterwards.
     Results come back in index order; an exception in a thread fails the caller.
+    The OpenAPI schema the test client checks responses against is built first: built
+    lazily by two threads at once, drf-spectacular's extension loading is not thread-safe.
     """
+    openapi_spec()
     barrier = threading.Barrier(count)
     results: list = [None] * count
     errors: list[BaseException] = []

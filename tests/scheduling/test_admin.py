@@ -49,11 +49,12 @@ from tests.factories import (
     UserFactory,
     issue_token,
 )
+from waitlist.models import WaitlistEntry
 
 TOKEN_RE = re.compile(r"cs_[0-9a-f]{10}_[A-Za-z0-9_-]+")
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 #: Written by the front desk through the API and its services; the admin only shows them.
-READ_ONLY = {Appointment, Blockout}
+READ_ONLY = {Appointment, Blockout, WaitlistEntry}
 
 
 def url(model, view: str, *args) -> str:
@@ -98,6 +99,7 @@ def build_practice(org: Organization, name: str) -> dict:
         "appointment_rule": AppointmentRule.objects.create(
             org=org, appointment_type_a=appointment_type, appointment_type_b=appointment_type
         ),
+        "waitlist_entry": WaitlistEntry.objects.create(org=org, patient=patient, location=location),
         "member": member,
         "membership": membership,
     }
@@ -177,6 +179,7 @@ def test_every_domain_model_is_registered():
         "recalls.RecallType",
         "appointments.Appointment",
         "blockouts.Blockout",
+        "waitlist.WaitlistEntry",
     } <= registered
 
 

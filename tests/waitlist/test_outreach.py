@@ -1,9 +1,13 @@
 """ASAP outreach: every status move of contact and response, the refused ones, the
 contact log (newest first, who and when), 404/403 and roles."""
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from scheduling.models import Role
+from tests.concurrency import run_concurrently
 from tests.conftest import api_for
 from tests.factories import LocationFactory
 from tests.waitlist.conftest import OutreachEntryFactory
@@ -172,3 +176,87 @@ def test_bad_inputs_are_422(staff_client, entry, location):
     assert respond(staff_client, entry, "maybe").status_code == 422
     admin = api_for(entry.org, Role.ADMIN)
     assert admin.post(f"waitlist/entries/{entry.uuid}/contact", {}).status_code == 422
+
+
+# --- concurrency ----------------------------------------------------------------------------
+# Each call answers with the entry as read after its write committed, which may already
+# include the other call; what each call did is in the contact log, in commit order.
+
+
+def run_queued_on(entry, work) -> list:
+    """``run_concurrently(2, work)`` while this connection holds the entry's row lock, let
+    go once both calls wait for it: both have read the entry before either writes, the
+    moment a lost update would happen."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["results"] = run_concurrently(2, work)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            outcome["error"] = exc
+
+    runner = threading.Thread(target=run)
+    with transaction.atomic():
+        WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        runner.start()
+        for _ in range(1000):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0] >= 2 or not runner.is_alive():
+                    break
+            runner.join(0.01)
+        else:
+            pytest.fail("the two calls never waited for the entry's lock")
+    runner.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["results"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_contacts_at_once_both_count(org, location):
+    """The entry is re-read under a row lock, so the second contact waits for the first
+    and counts on top of it: no lost update, one log row and one version each."""
+    entry = OutreachEntryFactory(org=org, location=location)
+    methods = ["sms", "phone"]
+
+    def post(index):
+        client = api_for(org, Role.STAFF)
+        return contact(client, entry, location, contact_method=methods[index]).status_code
+
+    assert run_queued_on(entry, post) == [200, 200]
+    stored = WaitlistEntry.objects.get(pk=entry.pk)
+    assert (stored.status, stored.contact_attempts, stored.version) == ("contacted", 2, 3)
+    rows = list(WaitlistContact.objects.filter(entry=entry))  # newest first
+    assert sorted(row.contact_method for row in rows) == ["phone", "sms"]
+    assert stored.contact_method_used == rows[0].contact_method  # the later one wins
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_contact_and_a_response_at_once_apply_one_after_the_other(org, location):
+    """A response racing a new contact on a contacted entry: both apply, one on the other's
+    result, each with its log row; the entry ends as the later of the two left it."""
+    entry = OutreachEntryFactory(
+        org=org,
+        location=location,
+        status="contacted",
+        contact_attempts=1,
+        contact_method_used="sms",
+    )
+
+    def post(index):
+        client = api_for(org, Role.STAFF)
+        if index == 0:
+            return contact(client, entry, location, contact_method="phone").status_code
+        return respond(client, entry, "declined").status_code
+
+    assert run_queued_on(entry, post) == [200, 200]
+    stored = WaitlistEntry.objects.get(pk=entry.pk)
+    assert (stored.version, stored.contact_attempts) == (3, 2)
+    newest, older = WaitlistContact.objects.filter(entry=entry)
+    if newest.patient_response:  # contact, then the answer: waiting again
+        assert (older.contact_method, newest.patient_response) == ("phone", "declined")
+        assert stored.status == "waiting"
+    else:  # the answer (waiting), then the new contact: contacted again
+        assert (older.patient_response, newest.contact_method) == ("declined", "phone")
+        assert stored.status == "contacted"
