@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework.response import Response
 
 from scheduling.api.filters import ChoiceListFilter, LocationUUIDFilter
@@ -17,9 +18,12 @@ TAGS = ("Waitlist",)
 
 class OpeningFilterSet(django_filters.FilterSet):
     location_uuid = LocationUUIDFilter()
-    status = ChoiceListFilter(
-        choices=OpeningStatus.choices,
-        help_text="One status or a comma-separated list (default: every status).",
+    # Derived (``with_status``), not a column: the schema is told its type.
+    status = extend_schema_field(OpenApiTypes.STR)(
+        ChoiceListFilter(
+            choices=OpeningStatus.choices,
+            help_text="One status or a comma-separated list (default: every status).",
+        )
     )
 
     class Meta:
