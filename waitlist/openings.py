@@ -40,6 +40,7 @@ from appointments.models import LIVE_STATUSES, Appointment, AppointmentProvider,
 from appointments.services.events import AppointmentEvent, HeldSlot, held_slot
 from scheduling.access import Access
 from scheduling.db import fetch_together, insert_together
+from scheduling.models import Location
 from scheduling.timezones import zone
 from waitlist.models import Opening, OpeningReason, OpeningStatus, WaitlistEntry
 from waitlist.quick_fill import ChairTime, Match, matching_reads, ranked
@@ -93,25 +94,31 @@ def _reason(event: AppointmentEvent, appointment: Appointment) -> str:
 def _freed(event: AppointmentEvent, appointments: Sequence[Appointment]) -> list[_Freed]:
     """The time ``appointments`` gave up that makes openings (start in the horizon)."""
     now = timezone.now()
-    found = []
+    parts = []
     for appointment in appointments:
         held_now = None if event is AppointmentEvent.DELETED else held_slot(appointment)
         for part in freed_time(appointment.held_before, held_now):
-            if not now < part.start_at < now + HORIZON:
-                continue
-            location = appointment.location
-            tz = zone(location.timezone)
-            start, end = part.start_at.astimezone(tz), part.end_at.astimezone(tz)
-            slot = ChairTime(
-                location=location,
-                start_at=part.start_at,
-                end_at=part.end_at,
-                slot_date=start.date(),
-                start_time=start.time(),
-                end_time=end.time(),
-                appointment_type_id=appointment.appointment_type_id,
-            )
-            found.append(_Freed(appointment, _reason(event, appointment), part, slot))
+            if now < part.start_at < now + HORIZON:
+                parts.append((appointment, part))
+    locations = {appointment.location_id: appointment.location for appointment, _ in parts}
+    moved_away = {part.location_id for _, part in parts} - locations.keys()
+    if moved_away:  # an appointment moved to another location: the time freed is the old one's
+        locations |= Location.objects.in_bulk(moved_away)
+    found = []
+    for appointment, part in parts:
+        location = locations[part.location_id]
+        tz = zone(location.timezone)
+        start, end = part.start_at.astimezone(tz), part.end_at.astimezone(tz)
+        slot = ChairTime(
+            location=location,
+            start_at=part.start_at,
+            end_at=part.end_at,
+            slot_date=start.date(),
+            start_time=start.time(),
+            end_time=end.time(),
+            appointment_type_id=appointment.appointment_type_id,
+        )
+        found.append(_Freed(appointment, _reason(event, appointment), part, slot))
     return found
 
 

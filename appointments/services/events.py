@@ -63,8 +63,10 @@ def register_listener(listener: Listener) -> None:
 
 @dataclass(frozen=True)
 class HeldSlot:
-    """Chair time a live appointment holds: its operatory and ``[start_at, end_at)``."""
+    """Chair time a live appointment holds: its location, operatory and
+    ``[start_at, end_at)``."""
 
+    location_id: int
     operatory_id: int
     start_at: datetime
     end_at: datetime
@@ -77,7 +79,9 @@ def held_slot(appointment: Appointment) -> HeldSlot | None:
         return None
     if appointment.start_at is None or appointment.end_at is None:
         return None
-    return HeldSlot(appointment.operatory_id, appointment.start_at, appointment.end_at)
+    return HeldSlot(
+        appointment.location_id, appointment.operatory_id, appointment.start_at, appointment.end_at
+    )
 
 
 def created_event(appointment: Appointment) -> AppointmentEvent:

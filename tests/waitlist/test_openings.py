@@ -411,3 +411,23 @@ def test_a_refused_write_records_nothing(admin_client, booked):
     )
     assert response.status_code == 409
     assert not Opening.objects.exists()
+
+
+def test_a_move_to_another_location_frees_the_old_ones_time(
+    admin_client, org, location, second_location, booked
+):
+    """No endpoint moves an appointment between locations today; the service can."""
+    from appointments.services.appointments import appointment_update
+
+    old_chair = booked.operatory
+    appointment_update(
+        appointment=booked,
+        actor=None,
+        base_version=booked.version,
+        location=second_location,
+        operatory=OperatoryFactory(org=org, location=second_location),
+    )
+    (opening,) = listed(admin_client)
+    assert opening["location"]["id"] == str(location.uuid)
+    assert opening["operatory"]["id"] == str(old_chair.uuid)
+    assert opening["location_timezone"] == "America/Chicago"
