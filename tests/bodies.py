@@ -59,7 +59,7 @@ from scheduling.models import (
     ScheduleView,
 )
 from tests import factories as f
-from waitlist.models import WaitlistContact, WaitlistEntry
+from waitlist.models import Opening, WaitlistContact, WaitlistEntry
 
 # Far from the factories' own dates (blockouts in 2030-31, appointments from 2031).
 DAY = date(2033, 3, 7)  # a Monday, far from daylight-saving changes
@@ -134,7 +134,25 @@ MAKERS: dict[type, Callable] = {
     WaitlistContact: lambda org, location, parent: WaitlistContact.objects.create(
         org=org, entry=parent or _waitlist_entry(org, location), contact_method="sms"
     ),
+    Opening: lambda org, location, parent: _opening(org, location),
 }
+
+
+def _opening(org, location):
+    """Chair time a cancellation freed (as ``waitlist.openings`` records it)."""
+    appointment = _appointment(org, location, status="cancelled")
+    return Opening.objects.create(
+        org=org,
+        location=location,
+        operatory=appointment.operatory,
+        appointment=appointment,
+        reason="cancelled",
+        start_at=appointment.start_at,
+        end_at=appointment.end_at,
+        slot_date=DAY,
+        start_time="09:00",
+        end_time="09:30",
+    )
 
 
 def _waitlist_entry(org, location, **fields):

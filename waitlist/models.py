@@ -202,3 +202,83 @@ class WaitlistContact(OrgOwnedModel):
 
     class Meta(OrgOwnedModel.Meta):
         ordering = ["-created_at", "-id"]
+
+
+class OpeningReason(models.TextChoices):
+    """What freed an opening's chair time."""
+
+    CANCELLED = "cancelled", "Cancelled"
+    BROKEN = "broken", "Broken"
+    PINBOARD = "pinboard", "Pinboarded"
+    UNSCHEDULED = "unscheduled", "Unscheduled"
+    DELETED = "deleted", "Deleted"
+    MOVED = "moved", "Moved"
+
+
+class OpeningStatus(models.TextChoices):
+    """Derived when read (``waitlist.openings.with_status``), never stored."""
+
+    OPEN = "open", "Open"
+    FILLED = "filled", "Filled"
+    EXPIRED = "expired", "Expired"
+
+
+class Opening(OrgOwnedModel):
+    """Chair time a live appointment gave up within the next two weeks, recorded the
+    moment it was freed with the ASAP entries that could take it, best first, so the
+    front desk knows whom to call before anyone asks (``waitlist.openings``)."""
+
+    location = models.ForeignKey("scheduling.Location", on_delete=models.CASCADE, related_name="+")
+    operatory = models.ForeignKey(
+        "scheduling.Operatory", on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.ForeignKey(
+        "scheduling.Provider", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    appointment_type = models.ForeignKey(
+        "appointments.AppointmentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The appointment that freed the time, while it exists.",
+    )
+    reason = models.CharField(max_length=12, choices=OpeningReason.choices)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    slot_date = models.DateField(help_text="Local date at the location.")
+    start_time = models.TimeField(help_text="Local wall time of the start.")
+    end_time = models.TimeField(help_text="Local wall time of the end.")
+    matches = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The best quick-fill matches when it was freed: entry id and the match.",
+    )
+    total_matches = models.PositiveIntegerField(default=0)
+
+    location_scope = "location"
+
+    class Meta(OrgOwnedModel.Meta):
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *OrgOwnedModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(end_at__gt=models.F("start_at")), name="waitlist_opening_interval"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["org", "location", "created_at"], name="waitlist_opening_location"
+            ),
+            models.Index(fields=["org", "created_at"], name="waitlist_opening_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operatory} {self.start_at.isoformat()}"

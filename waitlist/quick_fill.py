@@ -24,15 +24,18 @@ looser (or unknown); ``partial`` otherwise. The provider matches when the entry 
 none or names the opening's; the type likewise.
 
 The entries (with what they refer to) and the patients' overlapping appointments are
-read in one round trip, whatever their number; the rest is Python.
+read in one round trip, whatever their number; the rest is Python. The endpoint and the
+openings (``waitlist.openings``, which ranks the entries for a freed slot the moment it
+frees) share this code: ``matching_reads`` gives the reads of a ``ChairTime``, a caller
+runs them (with its own, in the same round trip), and ``ranked`` ranks what they found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from appointments.models import Appointment, AppointmentType
 from appointments.models.appointments import LIVE_STATUSES
@@ -65,6 +68,25 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ChairTime:
+    """An opening as quick-fill judges it: where, when (the instants and the wall times
+    at the location), and the provider and appointment type it is for, if any."""
+
+    location: Location
+    start_at: datetime
+    end_at: datetime
+    slot_date: date
+    start_time: time
+    end_time: time
+    provider_id: int | None = None
+    appointment_type_id: int | None = None
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+
 @dataclass
 class QuickFillResult:
     matches: list[Match]
@@ -85,12 +107,28 @@ def quick_fill(
     max_results: int = 10,
 ) -> QuickFillResult:
     tz = location.timezone
-    start_at = field_instant(slot_date, slot_start_time, tz, "slot_start_time")
-    end_at = field_instant(slot_date, slot_end_time, tz, "slot_end_time")
-    opening_minutes = int((end_at - start_at).total_seconds() // 60)
+    slot = ChairTime(
+        location=location,
+        start_at=field_instant(slot_date, slot_start_time, tz, "slot_start_time"),
+        end_at=field_instant(slot_date, slot_end_time, tz, "slot_end_time"),
+        slot_date=slot_date,
+        start_time=slot_start_time,
+        end_time=slot_end_time,
+        provider_id=provider.pk if provider is not None else None,
+        appointment_type_id=appointment_type.pk if appointment_type is not None else None,
+    )
+    matches = ranked(
+        slot, *fetch_together(matching_reads(access, slot, cross_location=include_cross_location))
+    )
+    return QuickFillResult(matches[:max_results], len(matches), location)
 
+
+def matching_reads(access: Access, slot: ChairTime, *, cross_location: bool = True) -> list:
+    """The two reads ``ranked`` needs for ``slot`` (run them with ``fetch_together``): the
+    entries that may match (scored) and the patients among them booked at that time."""
+    location, slot_date = slot.location, slot.slot_date
     reach = Q(location=location)
-    if include_cross_location:
+    if cross_location:
         named = WaitlistEntryLocation.objects.filter(entry=OuterRef("pk"), location=location)
         reach |= Q(reach=LocationMatch.ANY) | Q(reach=LocationMatch.SELECTED) & Exists(named)
     entries = with_score(
@@ -99,25 +137,29 @@ def quick_fill(
         .filter(Q(date_range_start__isnull=True) | Q(date_range_start__lte=slot_date))
         .filter(Q(date_range_end__isnull=True) | Q(date_range_end__gte=slot_date))
         .filter(Q(preferred_days=[]) | Q(preferred_days__contains=[slot_date.weekday()]))
-        .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot_start_time))
-        .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot_end_time))
+        .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot.start_time))
+        .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot.end_time))
         .select_related("patient", "location", "provider", "appointment_type", "priority"),
         org=access.org,
     )
-    booked = (
+    booked: QuerySet = (
         Appointment.objects.filter(
             org=access.org,
             status__in=LIVE_STATUSES,
-            start_at__lt=end_at,
-            end_at__gt=start_at,
+            start_at__lt=slot.end_at,
+            end_at__gt=slot.start_at,
             patient_id__in=entries.values("patient_id"),
         )
         .values_list("patient_id", flat=False)
         .distinct()
     )
-    candidates, booked_rows = fetch_together([entries, booked])
-    busy = {row[0] for row in booked_rows}
+    return [entries, booked]
 
+
+def ranked(slot: ChairTime, candidates, booked_rows) -> list[Match]:
+    """Every match among what ``matching_reads`` found, best first."""
+    busy = {row[0] for row in booked_rows}
+    opening_minutes = slot.minutes
     matches = []
     for entry in candidates:
         if entry.patient_id in busy:
@@ -127,14 +169,14 @@ def quick_fill(
         )
         if needed is not None and needed > opening_minutes:
             continue
-        matches.append(_match(entry, location, provider, appointment_type, needed, opening_minutes))
+        matches.append(_match(entry, slot, needed, opening_minutes))
     matches.sort(key=_rank)
-    return QuickFillResult(matches[:max_results], len(matches), location)
+    return matches
 
 
-def _match(entry, location, provider, appointment_type, needed, opening_minutes) -> Match:
+def _match(entry, slot: ChairTime, needed, opening_minutes) -> Match:
     reasons = [f"{entry.urgency} urgency"]
-    if entry.location_id == location.id:
+    if entry.location_id == slot.location.id:
         location_match = "home"
         reasons.append("home location")
     elif entry.reach == LocationMatch.SELECTED:
@@ -147,14 +189,12 @@ def _match(entry, location, provider, appointment_type, needed, opening_minutes)
         provider_match = True
         reasons.append("no provider preference")
     else:
-        provider_match = provider is not None and entry.provider_id == provider.id
+        provider_match = entry.provider_id == slot.provider_id
         reasons.append("preferred provider" if provider_match else "another provider preferred")
     if entry.appointment_type_id is None:
         type_match = True
     else:
-        type_match = (
-            appointment_type is not None and entry.appointment_type_id == appointment_type.id
-        )
+        type_match = entry.appointment_type_id == slot.appointment_type_id
         reasons.append("appointment type matches" if type_match else "another appointment type")
     duration_fit = None if needed is None else opening_minutes - needed
     if duration_fit is None:

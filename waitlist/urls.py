@@ -1,9 +1,9 @@
-"""Routes of the Waitlist section: the ASAP list, its outreach and quick-fill."""
+"""Routes of the Waitlist section: the ASAP list, its outreach, quick-fill and openings."""
 
 from rest_framework.routers import SimpleRouter
 
 from scheduling.api.views import UUID_PATTERN
-from waitlist import outreach_views, views
+from waitlist import opening_views, outreach_views, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("waitlist/entries", views.WaitlistEntryViewSet, basename="waitlist-entry")
@@ -13,6 +13,7 @@ router.register(
     outreach_views.ContactLogViewSet,
     basename="waitlist-contact-log",
 )
+router.register("waitlist/openings", opening_views.OpeningViewSet, basename="waitlist-opening")
 router.register("waitlist", outreach_views.QuickFillViewSet, basename="waitlist-quick-fill")
 
 urlpatterns = router.urls

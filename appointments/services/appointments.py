@@ -31,7 +31,14 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.conflicts import Conflicts, Slot, find_conflicts
-from appointments.services.events import AppointmentEvent, announce, change_event, created_event
+from appointments.services.events import (
+    AppointmentEvent,
+    HeldSlot,
+    announce,
+    change_event,
+    created_event,
+    held_slot,
+)
 from appointments.services.rules import (
     FINAL_STATUSES,
     ask_to_arrive,
@@ -287,11 +294,14 @@ def write(
     allow_overlap: bool = False,
     check_slot: bool = False,
     extra_changes: dict | None = None,
+    held_before: HeldSlot | None = None,
 ) -> Appointment:
     """The one path of every change to an appointment row (call inside a transaction).
 
     Checks the slot when asked, writes the changed fields under ``base_version`` (None:
-    unconditionally, one atomic increment), and records the history entry.
+    unconditionally, one atomic increment), and records the history entry. A write that
+    may change the status, chair or time passes ``held_before``, the chair time held
+    when ``before`` was taken (``events.held_slot``): the listeners hear what it gave up.
     """
     if check_slot:
         hold_slot(appointment, allow_overlap=allow_overlap)
@@ -318,7 +328,7 @@ def write(
     )
     event = change_event(before.get("status"), appointment, changes)
     if event is not None:
-        announce(event, [appointment])
+        announce(event, [appointment], held_before=[held_before])
     if check_slot:
         appointment.warnings = provider_overlap_warnings(appointment)
     return appointment
@@ -338,7 +348,7 @@ def appointment_update(
     A change that changes nothing writes nothing: no version, no history entry (a
     re-import, a client re-sending what it read). ``base_version`` is still checked.
     """
-    before = history.snapshot(appointment)
+    before, held_before = history.snapshot(appointment), held_slot(appointment)
     slot_before = (appointment.start_at, appointment.end_at, appointment.operatory_id)
     type_before = appointment.appointment_type_id
     times = {key: changes.pop(key) for key in TIME_INPUTS if key in changes}
@@ -384,6 +394,7 @@ def appointment_update(
             allow_overlap=allow_overlap,
             check_slot=slot_changed,
             extra_changes=tag_change,
+            held_before=held_before,
         )
         if tags is not None:
             _set_tags(appointment, tags)
@@ -431,7 +442,7 @@ def put_in_slot(
     status: str | None = None,
 ) -> Appointment:
     """Give the appointment a new date, wall times and (optionally) chair and status."""
-    before = history.snapshot(appointment)
+    before, held_before = history.snapshot(appointment), held_slot(appointment)
     if operatory is not None:
         check_operatory_location(appointment.location, operatory)
         appointment.operatory = operatory
@@ -448,6 +459,7 @@ def put_in_slot(
             note=note,
             allow_overlap=allow_overlap,
             check_slot=True,
+            held_before=held_before,
         )
 
 
@@ -462,8 +474,9 @@ def appointment_delete(*, appointment: Appointment, actor) -> None:
             HistoryAction.DELETED,
             actor=actor,
         )
+        held_before = held_slot(appointment)
         appointment.delete()
-        announce(AppointmentEvent.DELETED, [appointment])
+        announce(AppointmentEvent.DELETED, [appointment], held_before=[held_before])
 
 
 # --- preview -------------------------------------------------------------------------

@@ -13,6 +13,12 @@ hears it:
 - ``DELETED``: appointments deleted for good (the instances are no longer saved: their
   ``pk`` is gone, their ``org_id`` and ``patient_id`` remain).
 
+Every announced appointment carries ``held_before``: the chair time (``HeldSlot``) it
+held before the write, or None when it held none (a new booking, an appointment that
+was not live, a write that did not touch its slot). With what it holds now
+(``held_slot(appointment)``) a listener sees which time a cancellation, a deletion or a
+move gave up: an appointment's status and times after the write cannot tell it.
+
 Listeners run synchronously, inside the transaction of the write that caused the event
 and after that write: what they write commits or rolls back with it, and an exception
 in a listener fails (and rolls back) the appointment write. One announcement names
@@ -23,14 +29,18 @@ so a listener should read and write per batch, not per appointment.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
-from appointments.models import Appointment, AppointmentStatus
+from appointments.models import LIVE_STATUSES, Appointment, AppointmentStatus
 
 #: The statuses in which an appointment is a booking the patient is expected to keep.
 BOOKING_STATUSES = frozenset({AppointmentStatus.PLANNED, AppointmentStatus.SCHEDULED})
 #: The history names of the fields whose change a listener may care about.
-WATCHED_CHANGES = frozenset({"status", "start_time", "patient", "appointment_type", "location"})
+WATCHED_CHANGES = frozenset(
+    {"status", "start_time", "end_time", "operatory", "patient", "appointment_type", "location"}
+)
 
 
 class AppointmentEvent(Enum):
@@ -49,6 +59,29 @@ _listeners: list[Listener] = []
 def register_listener(listener: Listener) -> None:
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+@dataclass(frozen=True)
+class HeldSlot:
+    """Chair time a live appointment holds: its location, operatory and
+    ``[start_at, end_at)``."""
+
+    location_id: int
+    operatory_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+def held_slot(appointment: Appointment) -> HeldSlot | None:
+    """The chair time ``appointment`` holds as it is now (None: not live, or no chair or
+    time)."""
+    if appointment.status not in LIVE_STATUSES or appointment.operatory_id is None:
+        return None
+    if appointment.start_at is None or appointment.end_at is None:
+        return None
+    return HeldSlot(
+        appointment.location_id, appointment.operatory_id, appointment.start_at, appointment.end_at
+    )
 
 
 def created_event(appointment: Appointment) -> AppointmentEvent:
@@ -70,11 +103,20 @@ def change_event(old_status: str, appointment: Appointment, changes) -> Appointm
     return None
 
 
-def announce(event: AppointmentEvent, appointments: Sequence[Appointment]) -> None:
+def announce(
+    event: AppointmentEvent,
+    appointments: Sequence[Appointment],
+    *,
+    held_before: Sequence[HeldSlot | None] = (),
+) -> None:
     """Tell every registered listener, in registration order (call inside the write's
-    transaction, after the write)."""
+    transaction, after the write). ``held_before``: the appointments' chair time before
+    the write, in their order (none given: they held none)."""
     appointments = list(appointments)
     if not appointments:
         return
+    held = list(held_before) or [None] * len(appointments)
+    for appointment, slot in zip(appointments, held, strict=True):
+        appointment.held_before = slot
     for listener in _listeners:
         listener(event, appointments)

@@ -22,6 +22,7 @@ from appointments.models import (
 )
 from appointments.services import history
 from appointments.services.appointments import put_in_slot, write
+from appointments.services.events import held_slot
 from appointments.services.rules import check_slot_fields
 from appointments.services.times import WallTimes
 from appointments.services.warnings import SchedulingWarning
@@ -95,7 +96,7 @@ def appointment_transition(
     ``fields`` carries what an action sets with the status (cancel reason …).
     """
     _check_transition(appointment, status)
-    before = history.snapshot(appointment)
+    before, held_before = history.snapshot(appointment), held_slot(appointment)
     appointment.status = status
     for field, value in fields.items():
         setattr(appointment, field, value)
@@ -114,6 +115,7 @@ def appointment_transition(
             note=note,
             allow_overlap=allow_overlap,
             check_slot=entering_slot,
+            held_before=held_before,
         )
         if status == S.COMPLETE:
             _complete_procedures(appointment)
