@@ -43,7 +43,7 @@ from scheduling.db import fetch_together, insert_together
 from scheduling.models import Location
 from scheduling.timezones import zone
 from waitlist.models import Opening, OpeningReason, OpeningStatus, WaitlistEntry
-from waitlist.quick_fill import ChairTime, Match, matching_reads, ranked
+from waitlist.quick_fill import ChairTime, Match, matching_entries, ranked
 
 #: How far ahead freed time becomes an opening.
 HORIZON = timedelta(days=14)
@@ -146,14 +146,13 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
     # A deleted appointment's providers went with it: its opening names none.
     existing = {f.appointment.pk for f in freed if f.appointment.pk is not None}
     reads = [_primary_providers(existing)]
-    for f in freed:
-        reads += matching_reads(access, f.slot)
+    reads += [matching_entries(access, f.slot, limit=MATCHES_KEPT) for f in freed]
     providers, *found = fetch_together(reads)
     provider_of = dict(providers)
     openings = []
-    for index, f in enumerate(freed):
-        slot = replace(f.slot, provider_id=provider_of.get(f.appointment.pk))
-        matches = ranked(slot, *found[2 * index : 2 * index + 2])
+    slots = [replace(f.slot, provider_id=provider_of.get(f.appointment.pk)) for f in freed]
+    ranks = ranked(access, list(zip(slots, found, strict=True)))
+    for f, slot, (matches, total) in zip(freed, slots, ranks, strict=True):
         openings.append(
             Opening(
                 org=org,
@@ -168,8 +167,8 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
                 slot_date=slot.slot_date,
                 start_time=slot.start_time,
                 end_time=slot.end_time,
-                matches=[_stored(match) for match in matches[:MATCHES_KEPT]],
-                total_matches=len(matches),
+                matches=[_stored(match) for match in matches],
+                total_matches=total,
             )
         )
     insert_together([openings])

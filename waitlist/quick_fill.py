@@ -23,26 +23,32 @@ most 10 minutes to spare; ``good`` when provider and type match but the duration
 looser (or unknown); ``partial`` otherwise. The provider matches when the entry names
 none or names the opening's; the type likewise.
 
-The entries (with what they refer to) and the patients' overlapping appointments are
-read in one round trip, whatever their number; the rest is Python. The endpoint and the
+Every criterion, the ranking, the limit and the count of all matches are one narrow
+SELECT (``matching_entries``: ids and sort keys, ``COUNT(*) OVER ()`` counting all as it
+goes); the already-booked test is a ``NOT EXISTS`` on the patient's appointments around
+the opening (an index range each). A second query reads the few entries shown with what
+they refer to, and Python says how each matches (``ranked``). However long the list,
+Python sees only what it shows. The endpoint and the
 openings (``waitlist.openings``, which ranks the entries for a freed slot the moment it
-frees) share this code: ``matching_reads`` gives the reads of a ``ChairTime``, a caller
-runs them (with its own, in the same round trip), and ``ranked`` ranks what they found.
+frees) share this code: a caller runs ``matching_entries`` of a ``ChairTime`` (with its
+own reads, in the same round trip) and hands the rows to ``ranked``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import Coalesce
 
 from appointments.models import Appointment, AppointmentType
 from appointments.models.appointments import LIVE_STATUSES
 from scheduling.access import Access
 from scheduling.db import fetch_together
 from scheduling.models import Location, Provider
-from scheduling.timezones import field_instant
+from scheduling.timezones import earliest_start, field_instant
 from waitlist.models import (
     EntryStatus,
     LocationMatch,
@@ -117,61 +123,87 @@ def quick_fill(
         provider_id=provider.pk if provider is not None else None,
         appointment_type_id=appointment_type.pk if appointment_type is not None else None,
     )
-    matches = ranked(
-        slot, *fetch_together(matching_reads(access, slot, cross_location=include_cross_location))
+    (rows,) = fetch_together(
+        [matching_entries(access, slot, cross_location=include_cross_location, limit=max_results)]
     )
-    return QuickFillResult(matches[:max_results], len(matches), location)
+    ((matches, total),) = ranked(access, [(slot, rows)])
+    return QuickFillResult(matches, total, location)
 
 
-def matching_reads(access: Access, slot: ChairTime, *, cross_location: bool = True) -> list:
-    """The two reads ``ranked`` needs for ``slot`` (run them with ``fetch_together``): the
-    entries that may match (scored) and the patients among them booked at that time."""
+def matching_entries(
+    access: Access, slot: ChairTime, *, cross_location: bool = True, limit: int
+) -> QuerySet:
+    """``(entry id, how many match in all)`` of the best ``limit`` entries that match
+    ``slot``, best first: one narrow statement (see the module docstring); run it with
+    ``fetch_together`` and give the rows to ``ranked``."""
     location, slot_date = slot.location, slot.slot_date
     reach = Q(location=location)
     if cross_location:
         named = WaitlistEntryLocation.objects.filter(entry=OuterRef("pk"), location=location)
         reach |= Q(reach=LocationMatch.ANY) | Q(reach=LocationMatch.SELECTED) & Exists(named)
-    entries = with_score(
-        WaitlistEntry.objects.restrict(access)
+    booked = Appointment.objects.filter(
+        org=access.org,
+        patient=OuterRef("patient_id"),
+        status__in=LIVE_STATUSES,
+        start_at__gt=earliest_start(slot.start_at),
+        start_at__lt=slot.end_at,
+        end_at__gt=slot.start_at,
+    )
+    entries = (
+        _with_needed_minutes(WaitlistEntry.objects.restrict(access))
         .filter(reach, status__in=MATCHING_STATUSES)
         .filter(Q(date_range_start__isnull=True) | Q(date_range_start__lte=slot_date))
         .filter(Q(date_range_end__isnull=True) | Q(date_range_end__gte=slot_date))
         .filter(Q(preferred_days=[]) | Q(preferred_days__contains=[slot_date.weekday()]))
         .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot.start_time))
         .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot.end_time))
-        .select_related("patient", "location", "provider", "appointment_type", "priority"),
-        org=access.org,
+        .filter(Q(needed_minutes__isnull=True) | Q(needed_minutes__lte=slot.minutes))
+        .filter(~Exists(booked))
     )
-    booked: QuerySet = (
-        Appointment.objects.filter(
+    return (
+        with_score(entries, org=access.org)
+        .annotate(match_count=Window(Count("*")))
+        .order_by(
+            F("urgency_rank").desc(),
+            F("priority__item_order").asc(nulls_last=True),
+            F("patient_score").desc(),
+            "created_at",  # days waiting, longest first
+            "id",
+        )
+        .values_list("pk", "match_count")[:limit]
+    )
+
+
+def ranked(
+    access: Access, found: Sequence[tuple[ChairTime, Sequence[tuple[int, int]]]]
+) -> list[tuple[list[Match], int]]:
+    """For each ``(slot, rows of matching_entries)``: its matches, best first, and how
+    many match in all. The entries are read with what they refer to in one query for
+    every slot together, only the few that are shown."""
+    ids = {entry_id for _, rows in found for entry_id, _ in rows}
+    entries = {}
+    if ids:
+        entries = with_score(
+            _with_needed_minutes(WaitlistEntry.objects.restrict(access))
+            .filter(pk__in=ids)
+            .select_related("patient", "location", "provider", "appointment_type", "priority"),
             org=access.org,
-            status__in=LIVE_STATUSES,
-            start_at__lt=slot.end_at,
-            end_at__gt=slot.start_at,
-            patient_id__in=entries.values("patient_id"),
-        )
-        .values_list("patient_id", flat=False)
-        .distinct()
+        ).in_bulk()
+    results = []
+    for slot, rows in found:
+        matches = [
+            _match(entries[entry_id], slot, entries[entry_id].needed_minutes, slot.minutes)
+            for entry_id, _ in rows
+        ]
+        results.append((matches, rows[0][1] if rows else 0))
+    return results
+
+
+def _with_needed_minutes(queryset: QuerySet) -> QuerySet:
+    """``needed_minutes``: the entry's estimate, else its appointment type's length."""
+    return queryset.annotate(
+        needed_minutes=Coalesce("estimated_duration_mins", "appointment_type__duration_minutes")
     )
-    return [entries, booked]
-
-
-def ranked(slot: ChairTime, candidates, booked_rows) -> list[Match]:
-    """Every match among what ``matching_reads`` found, best first."""
-    busy = {row[0] for row in booked_rows}
-    opening_minutes = slot.minutes
-    matches = []
-    for entry in candidates:
-        if entry.patient_id in busy:
-            continue
-        needed = entry.estimated_duration_mins or (
-            entry.appointment_type.duration_minutes if entry.appointment_type else None
-        )
-        if needed is not None and needed > opening_minutes:
-            continue
-        matches.append(_match(entry, slot, needed, opening_minutes))
-    matches.sort(key=_rank)
-    return matches
 
 
 def _match(entry, slot: ChairTime, needed, opening_minutes) -> Match:
@@ -216,17 +248,4 @@ def _match(entry, slot: ChairTime, needed, opening_minutes) -> Match:
         duration_fit=duration_fit,
         days_waiting=entry.days_waiting,
         reasons=reasons,
-    )
-
-
-def _rank(match: Match):
-    entry = match.entry
-    priority = entry.priority.item_order if entry.priority is not None else None
-    return (
-        -entry.urgency_rank,
-        priority is None,
-        priority or 0,
-        -entry.patient_score,
-        entry.created_at,  # days waiting, longest first
-        entry.id,
     )
