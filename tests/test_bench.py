@@ -30,7 +30,7 @@ from tests.factories import (
     ProcedureCodeFactory,
     RecallTypeFactory,
 )
-from waitlist.models import WaitlistEntry
+from waitlist.models import Opening, WaitlistEntry
 
 
 def call_wsgi(app, path="/"):
@@ -265,7 +265,8 @@ def test_waitlist_scene_is_loaded_once_and_quick_fill_finds_its_matches(
     scene.ensure()
     assert said[-1].startswith("loading")
     assert WaitlistEntry.objects.filter(org=org).count() == 200
-    waitlist_bench.WaitlistScene(org, said.append, repeat=1, entries=200).ensure()
+    scene = waitlist_bench.WaitlistScene(org, said.append, repeat=1, entries=200)
+    scene.ensure()  # books its appointments to cancel afresh
     assert said[-1].startswith("reusing")
     assert WaitlistEntry.objects.filter(org=org).count() == 200
     assert (
@@ -279,3 +280,15 @@ def test_waitlist_scene_is_loaded_once_and_quick_fill_finds_its_matches(
     assert response.status_code == 200, response.json()
     assert call.check(response.json()) is None
     assert response.json()["total_matches"] < 200
+
+    # A near cancel records an opening with matches, a far one none; cleanup removes
+    # both appointments and the opening (the opening pointed at its appointment).
+    for kind, openings in (("far", 0), ("near", 1)):
+        call = scene.cancel(kind)(0)
+        response = admin_client.post(call.path, call.body)
+        assert response.status_code == 200, response.json()
+        assert Opening.objects.filter(org=org).count() == openings
+    assert Opening.objects.get(org=org).total_matches > 0
+    scene.cleanup()
+    assert not Opening.objects.filter(org=org).exists()
+    assert not Appointment.objects.filter(org=org, location=scene.location).exists()

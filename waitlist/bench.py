@@ -11,11 +11,17 @@ opening (a weekday morning hour ten days ahead, with the dentist) and the rest f
 criterion or another. Loaded once by COPY and reused while all 5,000 are there.
 
 Timed over HTTP: ``POST /waitlist/quick-fill`` for that opening (the issue's target:
-50 ms median).
+50 ms median), and ``POST /appointments/{id}/cancel`` of appointments in the scene's
+chairs: a few days ahead, where the cancellation records an opening with its quick-fill
+matches among the 5,000, and a month ahead (beyond the 14 days), where it records none
+(the target: the first at most twice the second). Each cancel takes an appointment booked
+for it when the scene is ensured; what they leave (the appointments, the openings) is
+deleted after the run.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -24,14 +30,23 @@ from django.utils import timezone
 
 from appointments.bench.client import BenchError, Call
 from appointments.bench.data import PRACTICE_PATIENTS
-from appointments.bench.loading import analyze, copy_rows, next_ids, scene_chair, scene_provider
+from appointments.bench.loading import (
+    analyze,
+    copy_rows,
+    delete_appointments,
+    next_ids,
+    scene_chair,
+    scene_provider,
+)
 from appointments.bench.report import Row, Target
 from appointments.bench.scenes import APP_SCENES, Figures, Say, Timed, TimeStatement, register_scene
-from appointments.models import AppointmentType
+from appointments.models import Appointment, AppointmentProvider, AppointmentStatus, AppointmentType
 from scheduling.models import Definition, DefinitionCategory, Location, Organization, Patient
+from scheduling.timezones import to_utc
 from waitlist.models import (
     EntryStatus,
     LocationMatch,
+    Opening,
     Urgency,
     WaitlistEntry,
     WaitlistEntryLocation,
@@ -46,6 +61,12 @@ TYPES = 2  # entries per patient: one for each of the org's first two appointmen
 #: The timed opening: ten days ahead (moved to a Tuesday), 10:00–11:00.
 OPENING_IN_DAYS = 10
 OPENING = (time(10), time(11))
+#: The cancelled appointments: from this many days ahead (an opening: within the 14 days
+#: of ``waitlist.openings.HORIZON``) and from this many (beyond them: none), 30 minutes in
+#: the scene's chairs from 08:00.
+CANCEL_NEAR_DAYS, CANCEL_FAR_DAYS = 2, 30
+CANCEL_SLOTS = [time(h, m) for h in range(8, 17) for m in (0, 30)]
+CANCEL_LENGTH = timedelta(minutes=30)
 URGENCIES = [Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE, Urgency.FLEXIBLE]
 ACTIVE = (EntryStatus.WAITING, EntryStatus.CONTACTED)
 #: Any day, weekdays, or Mondays and Fridays only (not the opening's Tuesday).
@@ -61,6 +82,9 @@ class WaitlistScene:
     def __init__(self, org: Organization, say: Say, *, repeat: int, entries: int = ENTRIES):
         self.org, self.say = org, say
         self.entry_count = entries
+        # Each timed cancel uses an appointment up: the runs, the query counts, a margin.
+        self.cancels_needed = repeat + 10
+        self._lock = threading.Lock()
 
     # --- data -------------------------------------------------------------------------
 
@@ -100,6 +124,57 @@ class WaitlistScene:
                 self._load()
         analyze(WaitlistEntry, WaitlistEntryLocation)
         self.day = opening_day(self.org.local_today())
+        self.cleanup()
+        self.to_cancel = {
+            "near": iter(self._book("near", CANCEL_NEAR_DAYS)),
+            "far": iter(self._book("far", CANCEL_FAR_DAYS)),
+        }
+
+    def _book(self, kind: str, days_ahead: int) -> list[str]:
+        """``cancels_needed`` scheduled appointments with the dentist from ``days_ahead``
+        days on, chair by chair, by COPY; their ids."""
+        first = self.org.local_today() + timedelta(days=days_ahead)
+        per_day = len(self.chairs) * len(CANCEL_SLOTS)
+        patients = list(
+            Patient.objects.filter(org=self.org, external_id__startswith=PRACTICE_PATIENTS)
+            .order_by("id")
+            .values_list("id", flat=True)[: self.cancels_needed]
+        )
+        ids = next_ids(Appointment, self.cancels_needed)
+        now = timezone.now()
+        rows, links = [], []
+        for n, pk in enumerate(ids):
+            day = first + timedelta(days=n // per_day)
+            slot = CANCEL_SLOTS[n % per_day // len(self.chairs)]
+            start = to_utc(day, slot, TIMEZONE)
+            rows.append(
+                {
+                    "id": pk,
+                    "org_id": self.org.pk,
+                    "created_at": now,
+                    "updated_at": now,
+                    "location_id": self.location.pk,
+                    "operatory_id": self.chairs[n % len(self.chairs)].pk,
+                    "patient_id": patients[n % len(patients)],
+                    "appointment_type_id": self.types[0].pk,
+                    "status": AppointmentStatus.SCHEDULED,
+                    "start_at": start,
+                    "end_at": start + CANCEL_LENGTH,
+                    "external_id": f"{SCENE}cancel-{kind}-{n}",
+                }
+            )
+            links.append(
+                {"org_id": self.org.pk, "created_at": now, "updated_at": now,
+                 "appointment_id": pk, "provider_id": self.dentist.pk}
+            )  # fmt: skip
+        copy_rows(Appointment, rows)
+        copy_rows(AppointmentProvider, links)
+        return [
+            str(uuid)
+            for uuid in Appointment.objects.filter(pk__in=ids)
+            .order_by("id")
+            .values_list("uuid", flat=True)
+        ]
 
     def _load(self) -> None:
         patients = list(
@@ -180,8 +255,22 @@ class WaitlistScene:
             return f"{len(body['matches'])} matches of {body['total_matches']}"
         return None
 
+    def cancel(self, kind: str):
+        def make(run: int) -> Call:
+            with self._lock:
+                appointment = next(self.to_cancel[kind])
+            return Call("POST", f"appointments/{appointment}/cancel", {"base_version": 1})
+
+        return make
+
     def timed(self) -> list[Timed]:
-        return [Timed("quick_fill", "quick-fill", self.quick_fill)]
+        return [
+            Timed("quick_fill", "quick-fill", self.quick_fill),
+            Timed("cancel_far", "cancel, no opening", self.cancel("far"), repeatable=False),
+            Timed(
+                "cancel_near", "cancel, records an opening", self.cancel("near"), repeatable=False
+            ),
+        ]
 
     def floors(self, time_statement: TimeStatement) -> None:
         """Quick-fill's target is absolute (50 ms)."""
@@ -191,6 +280,8 @@ class WaitlistScene:
 
     def rows(self, figures: Figures) -> list[Row]:
         lat, q = figures.latency, figures.queries
+        recorded = Opening.objects.filter(org=self.org, location=self.location)
+        kept = max((len(o.matches) for o in recorded), default=0)
         return [
             Row(
                 f"quick-fill `POST /waitlist/quick-fill` over {self.entry_count:,} active ASAP "
@@ -201,11 +292,34 @@ class WaitlistScene:
                 "detail",
                 Target(0.050, absolute=True, text="≤ 50 ms"),
                 q["quick_fill"],
-            )
+            ),
+            Row(
+                f"cancel `POST /appointments/{{id}}/cancel` {CANCEL_FAR_DAYS} days ahead (no "
+                "opening)",
+                lat["cancel_far"].median,
+                lat["cancel_far"].p90,
+                figures.detail,
+                "detail",
+                None,
+                q["cancel_far"],
+            ),
+            Row(
+                f"cancel {CANCEL_NEAR_DAYS}+ days ahead, recording an opening with its "
+                f"quick-fill matches ({recorded.count()} recorded, {kept} matches kept of "
+                f"up to {self.entry_count:,} entries)",
+                lat["cancel_near"].median,
+                lat["cancel_near"].p90,
+                lat["cancel_far"].median,
+                "cancel, no opening",
+                Target(2, text="≤ 2× without"),
+                q["cancel_near"],
+            ),
         ]
 
     def cleanup(self) -> None:
-        """Quick-fill only reads."""
+        """The openings the timed cancels recorded and the appointments they cancelled."""
+        Opening.objects.filter(org=self.org, location=self.location).delete()
+        delete_appointments(self.org, self.location)
 
 
 register_scene(WaitlistScene)

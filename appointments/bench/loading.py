@@ -56,6 +56,16 @@ def delete_appointments(org: Organization, location: Location | None = None) -> 
                     f" (SELECT id FROM {appointments} WHERE {where})",
                     params,
                 )
+        # Rows of the apps above that merely point at an appointment (a recall's booking,
+        # an opening's, an ASAP entry's) forget it, as the ORM's SET_NULL would.
+        for relation in Appointment._meta.related_objects:
+            if relation.on_delete is models.SET_NULL:
+                column = relation.field.column
+                cursor.execute(
+                    f"UPDATE {relation.related_model._meta.db_table} SET {column} = NULL"
+                    f" WHERE {column} IN (SELECT id FROM {appointments} WHERE {where})",
+                    params,
+                )
         cursor.execute(f"DELETE FROM {appointments} WHERE {where}", params)
 
 
