@@ -82,6 +82,7 @@ class WaitlistScene:
     def __init__(self, org: Organization, say: Say, *, repeat: int, entries: int = ENTRIES):
         self.org, self.say = org, say
         self.entry_count = entries
+        self.recorded = self.kept = 0
         # Each timed cancel uses an appointment up: the runs, the query counts, a margin.
         self.cancels_needed = repeat + 10
         self._lock = threading.Lock()
@@ -276,12 +277,14 @@ class WaitlistScene:
         """Quick-fill's target is absolute (50 ms)."""
 
     def after_http(self, env: dict[str, str]) -> None:
-        """Everything is timed over HTTP."""
+        """Everything is timed over HTTP; what the near cancels recorded is counted here,
+        before ``cleanup`` deletes it."""
+        recorded = Opening.objects.filter(org=self.org, location=self.location)
+        self.recorded = recorded.count()
+        self.kept = max((len(opening.matches) for opening in recorded), default=0)
 
     def rows(self, figures: Figures) -> list[Row]:
         lat, q = figures.latency, figures.queries
-        recorded = Opening.objects.filter(org=self.org, location=self.location)
-        kept = max((len(o.matches) for o in recorded), default=0)
         return [
             Row(
                 f"quick-fill `POST /waitlist/quick-fill` over {self.entry_count:,} active ASAP "
@@ -305,7 +308,7 @@ class WaitlistScene:
             ),
             Row(
                 f"cancel {CANCEL_NEAR_DAYS}+ days ahead, recording an opening with its "
-                f"quick-fill matches ({recorded.count()} recorded, {kept} matches kept of "
+                f"quick-fill matches ({self.recorded} recorded, {self.kept} matches kept of "
                 f"up to {self.entry_count:,} entries)",
                 lat["cancel_near"].median,
                 lat["cancel_near"].p90,

@@ -25,10 +25,10 @@ none or names the opening's; the type likewise.
 
 Every criterion, the ranking, the limit and the count of all matches are one narrow
 SELECT (``matching_entries``: ids and sort keys, ``COUNT(*) OVER ()`` counting all as it
-goes); the already-booked test is a ``NOT EXISTS`` on the patient's appointments around
-the opening (an index range each). A second query reads the few entries shown with what
-they refer to, and Python says how each matches (``ranked``). However long the list,
-Python sees only what it shows. The endpoint and the
+goes); the already-booked test reads the org's appointments around the opening once (one
+index range) and checks the entries against their patients. A second query reads the
+few entries shown with what they refer to, and Python says how each matches
+(``ranked``). However long the list, Python sees only what it shows. The endpoint and the
 openings (``waitlist.openings``, which ranks the entries for a freed slot the moment it
 frees) share this code: a caller runs ``matching_entries`` of a ``ChairTime`` (with its
 own reads, in the same round trip) and hands the rows to ``ranked``.
@@ -44,7 +44,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 
 from appointments.models import Appointment, AppointmentType
-from appointments.models.appointments import LIVE_STATUSES
+from appointments.models.appointments import LIVE_STATUSES, START_SORT_KEY
 from scheduling.access import Access
 from scheduling.db import fetch_together
 from scheduling.models import Location, Provider
@@ -141,13 +141,20 @@ def matching_entries(
     if cross_location:
         named = WaitlistEntryLocation.objects.filter(entry=OuterRef("pk"), location=location)
         reach |= Q(reach=LocationMatch.ANY) | Q(reach=LocationMatch.SELECTED) & Exists(named)
-    booked = Appointment.objects.filter(
-        org=access.org,
-        patient=OuterRef("patient_id"),
-        status__in=LIVE_STATUSES,
-        start_at__gt=earliest_start(slot.start_at),
-        start_at__lt=slot.end_at,
-        end_at__gt=slot.start_at,
+    # The patients booked at that time anywhere in the org, found by their start: the
+    # (org, start key) index reads the window's few appointments, and the entries are
+    # checked against that set (a hashed ``NOT IN``), not each against its patient's
+    # history.
+    booked = (
+        Appointment.objects.alias(start_key=START_SORT_KEY)
+        .filter(
+            org=access.org,
+            status__in=LIVE_STATUSES,
+            start_key__gt=earliest_start(slot.start_at),
+            start_key__lt=slot.end_at,
+            end_at__gt=slot.start_at,
+        )
+        .values("patient_id")
     )
     entries = (
         _with_needed_minutes(WaitlistEntry.objects.restrict(access))
@@ -158,7 +165,7 @@ def matching_entries(
         .filter(Q(preferred_time_start__isnull=True) | Q(preferred_time_start__lte=slot.start_time))
         .filter(Q(preferred_time_end__isnull=True) | Q(preferred_time_end__gte=slot.end_time))
         .filter(Q(needed_minutes__isnull=True) | Q(needed_minutes__lte=slot.minutes))
-        .filter(~Exists(booked))
+        .exclude(patient_id__in=booked)
     )
     return (
         with_score(entries, org=access.org)
