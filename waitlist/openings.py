@@ -42,8 +42,8 @@ from scheduling.access import Access
 from scheduling.db import fetch_together, insert_together
 from scheduling.models import Location
 from scheduling.timezones import zone
-from waitlist.models import Opening, OpeningReason, OpeningStatus, WaitlistEntry
-from waitlist.quick_fill import ChairTime, Match, matching_entries, ranked
+from waitlist.models import Opening, OpeningReason, OpeningStatus
+from waitlist.quick_fill import ChairTime, Match, matching_entries, ranked, with_entries
 
 #: How far ahead freed time becomes an opening.
 HORIZON = timedelta(days=14)
@@ -150,9 +150,9 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
     providers, *found = fetch_together(reads)
     provider_of = dict(providers)
     openings = []
-    slots = [replace(f.slot, provider_id=provider_of.get(f.appointment.pk)) for f in freed]
-    ranks = ranked(access, list(zip(slots, found, strict=True)))
-    for f, slot, (matches, total) in zip(freed, slots, ranks, strict=True):
+    for f, rows in zip(freed, found, strict=True):
+        slot = replace(f.slot, provider_id=provider_of.get(f.appointment.pk))
+        matches, total = ranked(slot, rows)
         openings.append(
             Opening(
                 org=org,
@@ -176,8 +176,7 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
 
 def _stored(match: Match) -> dict:
     """A match as an opening keeps it: the entry by id, the rest as quick-fill said it."""
-    kept = {name: getattr(match, name) for name in KEPT_FIELDS}
-    return {"entry_id": match.entry.pk, **kept}
+    return {name: getattr(match, name) for name in KEPT_FIELDS}
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -205,21 +204,13 @@ def with_matches(openings: Sequence[Opening], *, access: Access) -> Sequence[Ope
     """Give each opening ``ranked_matches``: its kept matches (``Match``) with their
     entries as they are now, read in one query for all of them. An entry the caller may
     not see (its home location is forbidden to them) is left out."""
-    ids = {kept["entry_id"] for opening in openings for kept in opening.matches}
-    entries = {}
-    if ids:
-        entries = (
-            WaitlistEntry.objects.restrict(access)
-            .filter(pk__in=ids)
-            .select_related("patient", "location", "provider", "appointment_type", "priority")
-            .in_bulk()
-        )
-    for opening in openings:
-        opening.ranked_matches = [
-            Match(entry=entries[kept["entry_id"]], **{name: kept[name] for name in KEPT_FIELDS})
-            for kept in opening.matches
-            if kept["entry_id"] in entries
-        ]
+    kept = [
+        [Match(**{name: stored[name] for name in KEPT_FIELDS}) for stored in opening.matches]
+        for opening in openings
+    ]
+    with_entries(access, [match for matches in kept for match in matches])
+    for opening, matches in zip(openings, kept, strict=True):
+        opening.ranked_matches = [match for match in matches if match.entry is not None]
     return openings
 
 

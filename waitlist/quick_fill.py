@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
@@ -64,7 +65,7 @@ EXACT_SPARE_MINUTES = 10
 
 @dataclass
 class Match:
-    entry: WaitlistEntry
+    entry_id: int
     quality: str
     provider_match: bool
     type_match: bool
@@ -72,6 +73,23 @@ class Match:
     duration_fit: int | None
     days_waiting: int
     reasons: list[str] = field(default_factory=list)
+    #: The entry itself, for showing (``with_entries``).
+    entry: WaitlistEntry | None = None
+
+
+class Candidate(NamedTuple):
+    """An entry as ``matching_entries`` reads it: what ``ranked`` needs to say how it
+    matches, and how many match in all."""
+
+    pk: int
+    match_count: int
+    location_id: int
+    reach: str
+    provider_id: int | None
+    appointment_type_id: int | None
+    urgency: str
+    days_waiting: int
+    needed_minutes: int | None
 
 
 @dataclass(frozen=True)
@@ -126,15 +144,15 @@ def quick_fill(
     (rows,) = fetch_together(
         [matching_entries(access, slot, cross_location=include_cross_location, limit=max_results)]
     )
-    ((matches, total),) = ranked(access, [(slot, rows)])
-    return QuickFillResult(matches, total, location)
+    matches, total = ranked(slot, rows)
+    return QuickFillResult(with_entries(access, matches), total, location)
 
 
 def matching_entries(
     access: Access, slot: ChairTime, *, cross_location: bool = True, limit: int
 ) -> QuerySet:
-    """``(entry id, how many match in all)`` of the best ``limit`` entries that match
-    ``slot``, best first: one narrow statement (see the module docstring); run it with
+    """The best ``limit`` entries that match ``slot`` as ``Candidate`` tuples, best
+    first: one narrow statement (see the module docstring); run it with
     ``fetch_together`` and give the rows to ``ranked``."""
     location, slot_date = slot.location, slot.slot_date
     reach = Q(location=location)
@@ -177,33 +195,31 @@ def matching_entries(
             "created_at",  # days waiting, longest first
             "id",
         )
-        .values_list("pk", "match_count")[:limit]
+        .values_list(*Candidate._fields)[:limit]
     )
 
 
-def ranked(
-    access: Access, found: Sequence[tuple[ChairTime, Sequence[tuple[int, int]]]]
-) -> list[tuple[list[Match], int]]:
-    """For each ``(slot, rows of matching_entries)``: its matches, best first, and how
-    many match in all. The entries are read with what they refer to in one query for
-    every slot together, only the few that are shown."""
-    ids = {entry_id for _, rows in found for entry_id, _ in rows}
+def ranked(slot: ChairTime, rows: Sequence[tuple]) -> tuple[list[Match], int]:
+    """The matches ``matching_entries`` found for ``slot``, in its order, and how many
+    match in all (no query: the entries themselves are ``with_entries``')."""
+    matches = [_match(Candidate(*row), slot) for row in rows]
+    return matches, rows[0][1] if rows else 0
+
+
+def with_entries(access: Access, matches: list[Match]) -> list[Match]:
+    """``matches`` with their entries (``Match.entry``) and what those refer to, read in
+    one query; a match whose entry the caller may not see is left out."""
     entries = {}
-    if ids:
-        entries = with_score(
-            _with_needed_minutes(WaitlistEntry.objects.restrict(access))
-            .filter(pk__in=ids)
-            .select_related("patient", "location", "provider", "appointment_type", "priority"),
-            org=access.org,
-        ).in_bulk()
-    results = []
-    for slot, rows in found:
-        matches = [
-            _match(entries[entry_id], slot, entries[entry_id].needed_minutes, slot.minutes)
-            for entry_id, _ in rows
-        ]
-        results.append((matches, rows[0][1] if rows else 0))
-    return results
+    if matches:
+        entries = (
+            WaitlistEntry.objects.restrict(access)
+            .filter(pk__in=[match.entry_id for match in matches])
+            .select_related("patient", "location", "provider", "appointment_type", "priority")
+            .in_bulk()
+        )
+    for match in matches:
+        match.entry = entries.get(match.entry_id)
+    return [match for match in matches if match.entry is not None]
 
 
 def _with_needed_minutes(queryset: QuerySet) -> QuerySet:
@@ -213,7 +229,8 @@ def _with_needed_minutes(queryset: QuerySet) -> QuerySet:
     )
 
 
-def _match(entry, slot: ChairTime, needed, opening_minutes) -> Match:
+def _match(entry: Candidate, slot: ChairTime) -> Match:
+    needed, opening_minutes = entry.needed_minutes, slot.minutes
     reasons = [f"{entry.urgency} urgency"]
     if entry.location_id == slot.location.id:
         location_match = "home"
@@ -247,7 +264,7 @@ def _match(entry, slot: ChairTime, needed, opening_minutes) -> Match:
     else:
         quality = "partial"
     return Match(
-        entry=entry,
+        entry_id=entry.pk,
         quality=quality,
         provider_match=provider_match,
         type_match=type_match,
