@@ -11,4 +11,5 @@ class WaitlistConfig(AppConfig):
         from waitlist import demo, openings
 
         register_demo_seeder(demo.seed_waitlist_entries)
+        register_demo_seeder(demo.seed_open_opening)
         register_listener(openings.on_appointment_event)

@@ -1,6 +1,7 @@
 """Demo ASAP entries (``seed_demo``): every urgency and every location scope, one with a
-contact history, written through the services as the front desk would. Seeded once: an
-org with ASAP entries gets no more."""
+contact history, written through the services as the front desk would; and an open
+opening, recorded as any is: a patient cancels an upcoming visit. Seeded once each: an
+org with ASAP entries (openings) gets no more."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from appointments.models import Appointment, AppointmentType
+from django.db.models import F
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, AppointmentType, CancelledBy
 from appointments.services.events import BOOKING_STATUSES
+from appointments.services.lifecycle import appointment_transition
 from scheduling.models import Definition, DefinitionCategory, Location, Organization, Patient
 from waitlist.models import (
     ContactMethod,
     LocationMatch,
+    Opening,
     PatientResponse,
     Source,
     Urgency,
@@ -149,3 +155,48 @@ def _seed(org: Organization) -> None:
         slot_start_time=time(14),
         slot_location=home,
     )
+
+
+def seed_open_opening(org: Organization, out: dict[str, Any]) -> None:
+    """An open opening with matches (the demo's own cancellations come before the ASAP
+    entries, so theirs have none): the patient of the first upcoming hour-long demo
+    visit at the first location (within the openings' 14 days; not one an ASAP entry
+    wants moved, nor one a recall is booked on) calls to cancel, and the waitlist records
+    the freed time with its matches among the entries above. Runs after
+    ``seed_waitlist_entries``."""
+    if not Opening.objects.filter(org=org, total_matches__gt=0).exists():
+        now = timezone.now()
+        wanted = WaitlistEntry.objects.filter(org=org, appointment__isnull=False).values(
+            "appointment"
+        )
+        visit = (
+            Appointment.objects.filter(
+                org=org,
+                external_id__startswith="demo-",
+                location__external_id="demo-loc-1",
+                status__in=BOOKING_STATUSES,
+                start_at__gt=now + timedelta(hours=2),
+                start_at__lt=now + timedelta(days=13),
+                recalls__isnull=True,
+            )
+            .alias(length=F("end_at") - F("start_at"))
+            .filter(length__gte=timedelta(hours=1))  # the entries above want an hour
+            .exclude(pk__in=wanted)
+            .order_by("start_at", "id")
+            .first()
+        )
+        if visit is not None:
+            appointment_transition(
+                appointment=visit,
+                actor=None,
+                base_version=visit.version,
+                status=AppointmentStatus.CANCELLED,
+                cancelled_by=CancelledBy.PATIENT,
+                note="Patient called: can't make it, will rebook.",
+            )
+    out["openings"] = [
+        {"id": str(uuid), "total_matches": total}
+        for uuid, total in Opening.objects.filter(org=org)
+        .order_by("id")
+        .values_list("uuid", "total_matches")
+    ]
