@@ -124,7 +124,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["scheduling.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["scheduling.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["scheduling.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["scheduling.api.filters.QueryFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "scheduling.api.pagination.PagePagination",

@@ -29,7 +29,8 @@ from django.utils.cache import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
+
+from scheduling.api.renderers import FastJSONRenderer
 
 #: ``private``: the answer depends on the caller's token, so no shared cache keeps it;
 #: ``no-cache``: a browser may keep it but must ask (with ``If-None-Match``) before use.
@@ -80,7 +81,7 @@ def conditional_response(request, data) -> HttpResponse:
     The body is rendered once (the JSON renderer's bytes, which a 200 then carries as
     they are) and the tag is their hash: equal content, equal bytes, equal tag.
     """
-    body = JSONRenderer().render(data)
+    body = FastJSONRenderer().render(data)
     etag = f'"{hashlib.sha256(body).hexdigest()[:40]}"'
     held = parse_etags(request.headers.get("If-None-Match", ""))
     if "*" in held or etag in {tag.removeprefix("W/") for tag in held}:
