@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import orjson
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
@@ -28,13 +29,29 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
+from psycopg.types.json import JsonBinaryLoader, JsonLoader
+
+
+class _OrjsonLoader(JsonLoader):
+    _loads = orjson.loads
+
+
+class _OrjsonBinaryLoader(JsonBinaryLoader):
+    _loads = orjson.loads
 
 
 class _PreparingCursor(ServerBindingCursor):
     """Binds on the server, prepares what it runs from the first time (unless the
     connection's ``prepare_threshold`` is None: ``DATABASE_PREPARED_STATEMENTS=false``) and
     reads results in PostgreSQL's binary format (no text to parse back into timestamps,
-    uuids and numbers)."""
+    uuids and numbers). The ``json`` its statements build (a card's providers, a
+    display's references: hundreds a calendar) is parsed by orjson; ``jsonb`` is left as
+    Django reads it (``JSONField`` parses its own)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adapters.register_loader("json", _OrjsonLoader)
+        self.adapters.register_loader("json", _OrjsonBinaryLoader)
 
     def execute(self, query, params=None, *, prepare=True, binary=True):
         return super().execute(query, params, prepare=prepare, binary=binary)

@@ -88,12 +88,16 @@ def schedule_querysets(
     if location_ids is not None:
         scope &= Q(location_id__in=list(location_ids))
     related = ("provider", "location", "operatory")
+    templates = ProviderScheduleTemplate.objects.filter(
+        scope,
+        Q(effective_to__isnull=True) | Q(effective_to__gte=first),
+        effective_from__lte=last,
+    )
+    weekdays = {day.weekday() for day in days(first, min(last, first + timedelta(days=6)))}
+    if len(weekdays) < 7:  # a day's calendar reads its weekday's templates, not the week's
+        templates = templates.filter(day_of_week__in=sorted(weekdays))
     return (
-        ProviderScheduleTemplate.objects.filter(
-            scope,
-            Q(effective_to__isnull=True) | Q(effective_to__gte=first),
-            effective_from__lte=last,
-        ).select_related(*related),
+        templates.select_related(*related),
         ProviderScheduleOverride.objects.filter(
             scope, override_date__gte=first, override_date__lte=last
         ).select_related(*related),
