@@ -148,6 +148,17 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _result_sets(sql: str, params: list) -> list[list[tuple]]:
+    sets = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            sets.append(cursor.fetchall() if cursor.description is not None else [])
+            if not cursor.nextset():
+                break
+    return sets
+
+
 def test_calendar_scene_is_built_once_and_its_floors_read_what_the_calendars_show(
     org, admin_client
 ):
@@ -182,6 +193,10 @@ def test_calendar_scene_is_built_once_and_its_floors_read_what_the_calendars_sho
         assert len(shown) == scene.cards(days) == 12 * days
         read = _rows(*scene.card_statement(days))
         assert sorted(str(row[1]) for row in read) == sorted(shown)
+        # The rest of the floor: the calendar's other reads, the day's chairs among them.
+        sets = _result_sets(*scene.schedule_statements(days))
+        assert len(sets) == 5
+        assert len(sets[-1]) == len(body.get("days", [body])[0]["operatories"]) == 3
 
     response = admin_client.get(scene.monthly(0).path)
     assert response.status_code == 200

@@ -17,8 +17,9 @@ out (``data.SCENES``), so the other figures measure what they always measured; t
 org's appointment count (the list's ``total``) does include its 10,000.
 
 The floors of the calendars are their reads done directly: the calendar's own card
-SELECT over the day or the week (``card_statement``), and the monthly summary's
-per-day aggregate written out in SQL (``month_statement``).
+SELECT over the day or the week (``card_statement``) followed by the statements of its
+other reads (``schedule_statements``: schedules, blockouts, notes, chairs), and the
+monthly summary's per-day aggregate written out in SQL (``month_statement``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from appointments.models import (
     AppointmentType,
     ProviderRole,
 )
-from appointments.services.calendars import WEEK_DAYS, card_statement
+from appointments.services.calendars import WEEK_DAYS, card_statement, schedule_reads
 from appointments.services.production import COMPLETED_STATUSES, SCHEDULED_STATUSES
 from scheduling.models import (
     Definition,
@@ -345,6 +346,17 @@ class CalendarScene:
         start = local_day_bounds(first, TIMEZONE)[0]
         end = local_day_bounds(first + timedelta(days=days - 1), TIMEZONE)[1]
         return card_statement(location=self.location, start=start, end=end)
+
+    def schedule_statements(self, days: int) -> tuple[str, list]:
+        """What else the calendar reads over the day or the week (its schedules,
+        blockouts, notes and chairs: ``schedule_reads``), as one batch of the statements
+        the calendar sends in its second round trip (same text, same parameters)."""
+        first = DAY if days == 1 else WEEK_START
+        reads = schedule_reads(
+            location=self.location, first=first, last=first + timedelta(days=days - 1)
+        )
+        statements = [read.query.sql_with_params() for read in reads]
+        return "; ".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps]
 
     def month_statement(self) -> tuple[str, list]:
         """The monthly summary's appointments per local date (count, scheduled and

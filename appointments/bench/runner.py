@@ -177,22 +177,39 @@ class Run:
         rows: Callable[[list], str | None],
         *,
         binary: bool = False,
+        then: tuple[str, Sequence] | None = None,
     ) -> Latency:
         """``sql`` with ``params(0)`` … ``params(repeat - 1)`` by psycopg directly, prepared,
         after three untimed runs (``params(-1)`` …: prepare, caches); ``rows`` looks at
         what each run read and names what is wrong with it (a floor that reads the wrong
-        rows is no floor)."""
-        with psycopg.connect(settings.DATABASE_URL, autocommit=True) as conn, conn.cursor() as cur:
-            for run in range(-1, -4, -1):
+        rows is no floor). ``then``: a batch of statements sent after it in one round trip
+        (as ``scheduling.db.run_together`` sends them), timed with it."""
+        with (
+            psycopg.connect(settings.DATABASE_URL, autocommit=True) as conn,
+            conn.cursor() as cur,
+            psycopg.ClientCursor(conn) as batch,
+        ):
+
+            def read(run: int) -> list:
                 cur.execute(sql, params(run), prepare=True, binary=binary)
-                cur.fetchall()
+                found = cur.fetchall()
+                if then is not None:
+                    batch.execute(*then)
+                    while True:
+                        if batch.description is not None:
+                            batch.fetchall()
+                        if not batch.nextset():
+                            break
+                return found
+
+            for run in range(-1, -4, -1):
+                read(run)
             times = []
             for run in range(self.options.repeat):
                 started = time.perf_counter()
-                cur.execute(sql, params(run), prepare=True, binary=binary)
-                read = cur.fetchall()
+                found = read(run)
                 times.append(time.perf_counter() - started)
-                if problem := rows(read):
+                if problem := rows(found):
                     raise client.BenchError(f"the raw read {sql[:60]}…: {problem}")
         return Latency(times)
 
@@ -209,7 +226,8 @@ class Run:
 
     def raw_calendars(self) -> None:
         """The calendars' reads: the card SELECT over the day and over the week (as the
-        calendar runs it: binary results), and the month's per-day aggregate."""
+        calendar runs it: binary results) and the statements of their other reads, and the
+        month's per-day aggregate."""
         scene = self.calendar
 
         def cards(days: int) -> Latency:
@@ -220,6 +238,7 @@ class Run:
                 lambda run: params,
                 lambda read: None if len(read) == expected else f"{len(read)} cards",
                 binary=True,
+                then=scene.schedule_statements(days),
             )
 
         def month(read: list) -> str | None:
@@ -464,7 +483,8 @@ class Run:
             raw_row,
             raw_floor(
                 f"the day's {day_cards} cards read directly (psycopg, the calendar's prepared "
-                "card SELECT)",
+                "card SELECT), then its schedules, blockouts, note and chairs (its other "
+                "statements, one round trip)",
                 self.raw_day,
             ),
             raw_floor(f"the week's {week_cards:,} cards read directly (the same)", self.raw_week),

@@ -38,6 +38,7 @@ from functools import cache
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from appointments.columns import Column, column_sql
 from appointments.models import (
@@ -268,6 +269,38 @@ def card_rows(
 # --- the days ----------------------------------------------------------------------------
 
 
+def schedule_reads(*, location: Location, first: date, last: date) -> list[QuerySet]:
+    """What a calendar shows besides the cards, for ``first`` … ``last``: the schedule
+    templates and overrides, the blockouts, the notes and the operatories, unevaluated
+    (``calendar_days`` sends them in one round trip; ``make bench`` times them as its
+    floor does the cards)."""
+    templates, overrides = schedule_querysets(
+        location.org_id, first, last, location_ids=[location.pk]
+    )
+    return [
+        templates,
+        overrides,
+        Blockout.objects.filter(
+            org=location.org_id,
+            location=location.pk,
+            status=BlockoutStatus.ACTIVE,
+            schedule_date__gte=first,
+            schedule_date__lte=last,
+        )
+        .select_related("location", "operatory", "blockout_type")
+        .order_by("start_at", "operatory__item_order", "id"),
+        ScheduleNote.objects.filter(
+            org=location.org_id,
+            location=location.pk,
+            note_date__gte=first,
+            note_date__lte=last,
+        ).select_related("location"),
+        Operatory.objects.filter(org=location.org_id, location=location.pk).order_by(
+            "item_order", "name", "id"
+        ),
+    ]
+
+
 def calendar_days(
     *, location: Location, first: date, count: int = 1, fields: Iterable[str] = ()
 ) -> list[CalendarDay]:
@@ -289,32 +322,8 @@ def calendar_days(
         last_visit="last_visit_date" in fields,
         next_recall_due="next_recall_due" in fields,
     )
-    templates, overrides = schedule_querysets(
-        location.org_id, first, last, location_ids=[location.pk]
-    )
     templates, overrides, blockouts, notes, operatories = fetch_together(
-        [
-            templates,
-            overrides,
-            Blockout.objects.filter(
-                org=location.org_id,
-                location=location.pk,
-                status=BlockoutStatus.ACTIVE,
-                schedule_date__gte=first,
-                schedule_date__lte=last,
-            )
-            .select_related("location", "operatory", "blockout_type")
-            .order_by("start_at", "operatory__item_order", "id"),
-            ScheduleNote.objects.filter(
-                org=location.org_id,
-                location=location.pk,
-                note_date__gte=first,
-                note_date__lte=last,
-            ).select_related("location"),
-            Operatory.objects.filter(org=location.org_id, location=location.pk).order_by(
-                "item_order", "name", "id"
-            ),
-        ]
+        schedule_reads(location=location, first=first, last=last)
     )
     by_date: dict[date, list[ProviderDay]] = {}
     for provider_day in resolve(templates, overrides, days(first, last)):
