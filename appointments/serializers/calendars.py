@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from appointments.serializers.display import instant_text, provider_name, ref_dict
+from appointments.serializers.display import instant_text, provider_name
 from appointments.services.calendars import TIER2_FIELDS, CalendarDay, CardRow
 from blockouts.serializers import BlockoutSerializer
 from scheduling.api.filters import comma_list_schema
@@ -221,31 +221,51 @@ def _age(birthdate: date | None, on: date) -> int | None:
     return on.year - birthdate.year - ((on.month, on.day) < (birthdate.month, birthdate.day))
 
 
-def render_card(card: CardRow, tz_name: str, fields: tuple[str, ...] = ()) -> dict:
-    """One card as ``CalendarCardSerializer`` declares it, with the Tier 2 ``fields``."""
+class _Refs:
+    """The references one answer repeats (a chair, a type, a provider are on many cards),
+    each made once: ``str(uuid)`` and the dict around it are most of a card's cost."""
+
+    def __init__(self):
+        self._made: dict = {}
+
+    def __call__(self, uuid, name) -> dict | None:
+        if uuid is None:
+            return None
+        key = (uuid, name)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = {"id": str(uuid), "name": name}
+        return made
+
+
+def render_card(
+    card: CardRow, tz_name: str, fields: tuple[str, ...] = (), refs: _Refs | None = None
+) -> dict:
+    """One card as ``CalendarCardSerializer`` declares it, with the Tier 2 ``fields``;
+    ``refs``: the answer's references made so far."""
+    ref = refs or _Refs()
     zone = tz_zone(tz_name)
-    local_start, local_end = card.start_at.astimezone(zone), card.end_at.astimezone(zone)
+    # "2026-10-14T07:00:00-05:00": the local date and wall time from one isoformat.
+    local_start = card.start_at.astimezone(zone).isoformat()
+    local_end = card.end_at.astimezone(zone).isoformat()
     amount = card.production_override
     if amount is None:
         amount = card.procedure_total or Decimal(0)
     rendered = {
         "id": str(card.uuid),
         "status": card.status,
-        "schedule_date": local_start.date().isoformat(),
-        "start_time": f"{local_start:%H:%M:%S}",
-        "end_time": f"{local_end:%H:%M:%S}",
+        "schedule_date": local_start[:10],
+        "start_time": local_start[11:19],
+        "end_time": local_end[11:19],
         "start_at": instant_text(card.start_at),
         "end_at": instant_text(card.end_at),
-        "operatory": ref_dict(card.operatory_uuid, card.operatory_name),
-        "patient": {
-            "id": str(card.patient_uuid),
-            "name": f"{card.patient_first} {card.patient_last}".strip(),
-        },
-        "appointment_type": ref_dict(card.type_uuid, card.type_name),
-        "confirmation_status": ref_dict(*(card.confirmation or (None, None))),
-        "flow_status": ref_dict(*(card.flow or (None, None))),
+        "operatory": ref(card.operatory_uuid, card.operatory_name),
+        "patient": ref(card.patient_uuid, f"{card.patient_first} {card.patient_last}".strip()),
+        "appointment_type": ref(card.type_uuid, card.type_name),
+        "confirmation_status": ref(*(card.confirmation or (None, None))),
+        "flow_status": ref(*(card.flow or (None, None))),
         "providers": [
-            {"id": str(pid), "name": provider_name(first, last, suffix)}
+            ref(pid, provider_name(first, last, suffix))
             for pid, first, last, suffix in (card.providers or ())
         ],
         "production_amount": f"{amount:.2f}",
@@ -254,7 +274,7 @@ def render_card(card: CardRow, tz_name: str, fields: tuple[str, ...] = ()) -> di
         "is_new_patient": card.is_new_patient,
     }
     for key in fields:
-        rendered[key] = _tier2_value(card, key, local_start.date())
+        rendered[key] = _tier2_value(card, key, date.fromisoformat(local_start[:10]))
     return rendered
 
 
@@ -269,16 +289,17 @@ def _tier2_value(card: CardRow, key: str, on: date):
     return _blank_null(getattr(card, key))
 
 
-def render_day(day: CalendarDay, fields: tuple[str, ...] = ()) -> dict:
-    """One day as ``CalendarDaySerializer`` declares it."""
+def render_day(day: CalendarDay, fields: tuple[str, ...] = (), refs: _Refs | None = None) -> dict:
+    """One day as ``CalendarDaySerializer`` declares it (``refs``: see ``render_card``)."""
     location = day.location
     tz_name = location.timezone
+    refs = refs or _Refs()
     return {
         "date": day.date.isoformat(),
         "day_hours": day.day_hours,
         "location": {"id": str(location.uuid), "name": location.name},
         "location_timezone": tz_name,
-        "appointments": [render_card(card, tz_name, fields) for card in day.cards],
+        "appointments": [render_card(card, tz_name, fields, refs) for card in day.cards],
         "blockouts": CalendarBlockoutSerializer(day.blockouts, many=True).data,
         "provider_schedules": DailyProviderSerializer(day.provider_days, many=True).data,
         "note": None if day.note is None else ScheduleNoteSerializer(day.note).data,
@@ -288,10 +309,10 @@ def render_day(day: CalendarDay, fields: tuple[str, ...] = ()) -> dict:
 
 def render_week(week: list[CalendarDay], fields: tuple[str, ...] = ()) -> dict:
     """Seven days as ``WeeklyCalendarSerializer`` declares them."""
-    location = week[0].location
+    location, refs = week[0].location, _Refs()
     return {
         "week_start": week[0].date.isoformat(),
         "location": {"id": str(location.uuid), "name": location.name},
         "location_timezone": location.timezone,
-        "days": [render_day(day, fields) for day in week],
+        "days": [render_day(day, fields, refs) for day in week],
     }
