@@ -39,7 +39,7 @@ from django.utils import timezone
 from appointments.models import LIVE_STATUSES, Appointment, AppointmentProvider, ProviderRole
 from appointments.services.events import AppointmentEvent, HeldSlot, held_slot
 from scheduling.access import Access
-from scheduling.db import fetch_together, insert_together
+from scheduling.db import insert_together
 from scheduling.models import Location
 from scheduling.timezones import zone
 from waitlist.models import Opening, OpeningReason, OpeningStatus
@@ -145,14 +145,11 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
     access = Access.operator(org)
     # A deleted appointment's providers went with it: its opening names none.
     existing = {f.appointment.pk for f in freed if f.appointment.pk is not None}
-    reads = [_primary_providers(existing)]
-    reads += [matching_entries(access, f.slot, limit=MATCHES_KEPT) for f in freed]
-    providers, *found = fetch_together(reads)
-    provider_of = dict(providers)
+    provider_of = dict(_primary_providers(existing)) if existing else {}
     openings = []
-    for f, rows in zip(freed, found, strict=True):
+    for f in freed:
         slot = replace(f.slot, provider_id=provider_of.get(f.appointment.pk))
-        matches, total = ranked(slot, rows)
+        matches, total = ranked(slot, matching_entries(access, slot), limit=MATCHES_KEPT)
         openings.append(
             Opening(
                 org=org,

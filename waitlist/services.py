@@ -17,6 +17,7 @@ Both are annotations, so the list filters and sorts on them in the database.
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -58,9 +59,14 @@ def _by_urgency(weights: dict) -> Case:
 
 
 def with_score(queryset: QuerySet, *, org: Organization) -> QuerySet:
-    """Annotate ``days_waiting``, the score's parts and ``patient_score``."""
-    today = org.local_today()
-    created_day = TruncDate("created_at", tzinfo=ZoneInfo(org.local_timezone()))
+    """Annotate ``days_waiting``, the score's parts and ``patient_score``, as of the
+    practice's today."""
+    return scored(queryset, today=org.local_today(), tz_name=org.local_timezone())
+
+
+def scored(queryset: QuerySet, *, today: date, tz_name: str) -> QuerySet:
+    """``with_score`` for ``today`` in the zone ``tz_name`` (the practice's)."""
+    created_day = TruncDate("created_at", tzinfo=ZoneInfo(tz_name))
     days = Func(
         Value(today),
         created_day,

@@ -1,13 +1,22 @@
 """The kit's round-trip savers (scheduling/db.py): prepared statements for constant SQL,
 and several statements in one round trip, each seen by Django as one query."""
 
+from datetime import date
+
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import BooleanField, Count
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment, AppointmentHistory
-from scheduling.db import fetch_together, insert_together, prepared_cursor, run_together
+from scheduling.db import (
+    Composed,
+    fetch_together,
+    insert_together,
+    prepared_cursor,
+    run_together,
+)
 from scheduling.models import Location, Operatory
 from tests.factories import AppointmentFactory, LocationFactory, OperatoryFactory
 
@@ -107,3 +116,65 @@ def test_instances_inserted_together_are_saved_as_bulk_create_would():
     missing_uuid = AppointmentHistory(org_id=appointment.org_id, action="created")
     with pytest.raises(IntegrityError), transaction.atomic():  # the database's, as Django's
         insert_together([[missing_uuid]])
+
+
+def _chairs(v: dict):
+    """A statement of several kinds of value: ids, a list for ANY, text, a number."""
+    return (
+        Operatory.objects.filter(org=v["org"], item_order__gte=v["order"])
+        .filter(RawSQL("location_id = ANY(%s::bigint[])", [v["locations"]], BooleanField()))
+        .exclude(name=v["name"])
+        .order_by("item_order", "id")
+        .values_list("name", "item_order")[:100]
+    )
+
+
+COMPOSED_SENTINELS = {
+    "org": 1_000_000_001,
+    "locations": [1_000_000_002],
+    "name": "composed-sentinel",
+    "order": 32_001,
+}
+
+
+@pytest.mark.parametrize("prepare", [True, False])
+def test_a_composed_statement_reads_what_its_queryset_reads(prepare):
+    """Composed once, run with other values: the rows the ORM's queryset gives for
+    them, each value in its place; built and compiled by the ORM once."""
+    built = []
+
+    def build(v):
+        built.append(v)
+        return _chairs(v)
+
+    composed = Composed(build, prepare=prepare, **COMPOSED_SENTINELS)
+    location = LocationFactory()
+    for order in range(4):
+        OperatoryFactory(org=location.org, location=location, name=f"Op {order}", item_order=order)
+    OperatoryFactory(org=location.org, name="Op elsewhere")
+    org, here = location.org_id, [location.pk]
+    for values, expected in (
+        ({"org": org, "locations": here, "name": "", "order": 2}, [("Op 2", 2), ("Op 3", 3)]),
+        (
+            {"org": org, "locations": here, "name": "Op 0", "order": 0},
+            [("Op 1", 1), ("Op 2", 2), ("Op 3", 3)],
+        ),
+        ({"org": org + 1, "locations": here, "name": "", "order": 0}, []),
+        ({"org": org, "locations": [], "name": "", "order": 0}, []),
+    ):
+        assert composed.rows(**values) == list(_chairs(values)) == expected
+    assert len(built) == 1
+
+
+def test_a_sentinel_the_statement_does_not_hold_is_refused():
+    """A value the statement never holds (or that Django dropped) cannot be filled in:
+    composing says which."""
+    composed = Composed(_chairs, **COMPOSED_SENTINELS, unused=date(1901, 1, 1))
+    with pytest.raises(ValueError, match="unused"):
+        composed.rows(org=1, locations=[1], name="x", order=0, unused=date(2026, 1, 1))
+
+
+def test_only_values_lists_are_composed():
+    composed = Composed(lambda v: Operatory.objects.filter(org=v["org"]), org=1_000_000_001)
+    with pytest.raises(TypeError):
+        composed.rows(org=1)
