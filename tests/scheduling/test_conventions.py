@@ -149,6 +149,27 @@ class TestErrorEnvelope:
         (error,) = response.json()["detail"]
         assert error["loc"] == ["body"] and error["type"] == "json_invalid"
 
+    @pytest.mark.parametrize("text", [r"a\udb18b", r"\udc00", r"\uD83D", r"x\ude00\ud83d"])
+    def test_a_lone_surrogate_escape_is_422_not_stored(self, admin_client, text):
+        """Valid JSON syntax, no Unicode text: refused before anything is written (a
+        stored one could never be written back as UTF-8)."""
+        raw = f'{{"name": "{text}", "duration_minutes": 30}}'
+        response = admin_client.generic(
+            "POST", admin_client.url("appointment-types"), raw, content_type="application/json"
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["body"] and error["type"] == "json_invalid"
+        assert admin_client.get("appointment-types").json()["total"] == 0
+
+    def test_an_escaped_surrogate_pair_is_one_character(self, admin_client):
+        raw = r'{"name": "Smile \ud83d\ude00", "duration_minutes": 30}'
+        response = admin_client.generic(
+            "POST", admin_client.url("appointment-types"), raw, content_type="application/json"
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["name"] == "Smile \U0001f600"
+
 
 class TestValues:
     def test_datetimes_are_utc_with_z(self, location, admin_client):

@@ -1,5 +1,6 @@
 """The API's JSON renderer writes DRF's bytes (``scheduling.api.renderers``)."""
 
+import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -37,6 +38,20 @@ def test_none_is_no_body_and_an_indent_is_drfs():
     media = "application/json; indent=4"
     assert FastJSONRenderer().render(data, media) == JSONRenderer().render(data, media)
     assert b"\n    " in FastJSONRenderer().render(data, media)
+
+
+def test_an_integer_beyond_64_bits_is_written_as_drf_writes_it():
+    """A JSON field keeps what a client sent (a saved search's criteria): orjson cannot
+    write such an integer, DRF's renderer can."""
+    data = {"criteria": {"n": 277805103759756754944, "m": -(2**70)}}
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+def test_a_lone_surrogate_is_written_as_its_escape():
+    """Stored before the parser refused them, it is answered as the client sent it."""
+    body = FastJSONRenderer().render({"s": "a\udb18b", "ok": "Zoë"})
+    assert body == b'{"s":"a\\udb18b","ok":"Zo\\u00eb"}'
+    assert json.loads(body) == {"s": "a\udb18b", "ok": "Zoë"}
 
 
 def test_what_neither_knows_is_a_type_error():
