@@ -50,7 +50,11 @@ class OpeningSerializer(serializers.ModelSerializer):
         "was freed; each entry as it is now.",
     )
     total_matches = serializers.IntegerField(
-        read_only=True, help_text="All matches when the time was freed."
+        source="shown_total",
+        read_only=True,
+        help_text="All matches when the time was freed; for a caller limited to some "
+        "locations, the matches shown (entries at other locations are neither shown nor "
+        "counted).",
     )
 
     class Meta:

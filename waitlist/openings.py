@@ -21,9 +21,10 @@ The appointments app announces its writes (``appointments.services.events``), ea
 appointment with the chair time it held before (``held_before``); this module listens,
 inside the write's transaction, so an opening commits or rolls back with the
 cancellation that made it. The work is bounded whatever the announcement holds: the
-primary providers and every opening's candidates are read in one round trip, and the
-openings written in one statement. An announcement that frees no time in the next 14
-days costs no query at all.
+primary providers and every opening's ranked candidates
+(``quick_fill.matching_statement``) are read in one round trip, and the openings written
+in one statement. An announcement that frees no time in the next 14 days costs no query
+at all.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ from django.utils import timezone
 from appointments.models import LIVE_STATUSES, Appointment, AppointmentProvider, ProviderRole
 from appointments.services.events import AppointmentEvent, HeldSlot, held_slot
 from scheduling.access import Access
-from scheduling.db import insert_together
+from scheduling.db import insert_together, run_together
 from scheduling.models import Location
 from scheduling.timezones import zone
 from waitlist.models import Opening, OpeningReason, OpeningStatus
-from waitlist.quick_fill import ChairTime, Match, matching_entries, ranked, with_entries
+from waitlist.quick_fill import ChairTime, Match, matching_statement, ranked, with_entries
 
 #: How far ahead freed time becomes an opening.
 HORIZON = timedelta(days=14)
@@ -145,11 +146,15 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
     access = Access.operator(org)
     # A deleted appointment's providers went with it: its opening names none.
     existing = {f.appointment.pk for f in freed if f.appointment.pk is not None}
-    provider_of = dict(_primary_providers(existing)) if existing else {}
+    statements = [matching_statement(access, f.slot) for f in freed]
+    if existing:
+        statements.append(_primary_providers(existing).query.sql_with_params())
+    found = run_together(statements)
+    provider_of = dict(found.pop()) if existing else {}
     openings = []
-    for f in freed:
+    for f, rows in zip(freed, found, strict=True):
         slot = replace(f.slot, provider_id=provider_of.get(f.appointment.pk))
-        matches, total = ranked(slot, matching_entries(access, slot), limit=MATCHES_KEPT)
+        matches, total = ranked(slot, rows, limit=MATCHES_KEPT)
         openings.append(
             Opening(
                 org=org,
@@ -199,8 +204,11 @@ def with_status(queryset: QuerySet) -> QuerySet:
 
 def with_matches(openings: Sequence[Opening], *, access: Access) -> Sequence[Opening]:
     """Give each opening ``ranked_matches``: its kept matches (``Match``) with their
-    entries as they are now, read in one query for all of them. An entry the caller may
-    not see (its home location is forbidden to them) is left out."""
+    entries as they are now, read in one query for all of them, and ``shown_total``. An
+    entry the caller may not see (its home location is forbidden to them) is left out,
+    and not counted: a caller who sees every location gets the practice's count of all
+    matches (``total_matches``), one limited to some locations the count of the kept
+    matches shown."""
     kept = [
         [Match(**{name: stored[name] for name in KEPT_FIELDS}) for stored in opening.matches]
         for opening in openings
@@ -208,6 +216,9 @@ def with_matches(openings: Sequence[Opening], *, access: Access) -> Sequence[Ope
     with_entries(access, [match for matches in kept for match in matches])
     for opening, matches in zip(openings, kept, strict=True):
         opening.ranked_matches = [match for match in matches if match.entry is not None]
+        opening.shown_total = (
+            opening.total_matches if access.location_ids is None else len(opening.ranked_matches)
+        )
     return openings
 
 

@@ -50,7 +50,7 @@ from django.db.models.functions import Coalesce
 from appointments.models import Appointment, AppointmentType
 from appointments.models.appointments import LIVE_STATUSES, START_SORT_KEY
 from scheduling.access import Access
-from scheduling.db import Composed
+from scheduling.db import Composed, run_together
 from scheduling.models import Location, Provider
 from scheduling.models.base import Restriction
 from scheduling.timezones import earliest_start, field_instant
@@ -233,15 +233,14 @@ _ENTRIES = WaitlistEntry._meta.db_table
 _MATCHING = {cross: _matching(cross) for cross in (True, False)}
 
 
-def matching_entries(
+def matching_statement(
     access: Access, slot: ChairTime, *, cross_location: bool = True
-) -> list[tuple]:
-    """The best ``MAX_RESULTS`` entries that match ``slot`` as ``Candidate`` rows, best
-    first: one statement composed once (see the module docstring); give them to
-    ``ranked``."""
+) -> tuple[str, list]:
+    """``matching_entries``' statement and parameters, for a caller that sends it with
+    its own reads in one round trip (``scheduling.db.run_together``)."""
     org = access.org
     ids = None if access.location_ids is None else sorted(access.location_ids)
-    return _MATCHING[cross_location].rows(
+    return _MATCHING[cross_location].statement(
         org=org.pk,
         locations=ids,
         location=slot.location.pk,
@@ -256,6 +255,16 @@ def matching_entries(
         today=org.local_today(),
         tz=org.local_timezone(),
     )
+
+
+def matching_entries(
+    access: Access, slot: ChairTime, *, cross_location: bool = True
+) -> list[tuple]:
+    """The best ``MAX_RESULTS`` entries that match ``slot`` as ``Candidate`` rows, best
+    first: one statement composed once (see the module docstring); give them to
+    ``ranked``."""
+    (rows,) = run_together([matching_statement(access, slot, cross_location=cross_location)])
+    return rows
 
 
 def ranked(slot: ChairTime, rows: Sequence[tuple], *, limit: int) -> tuple[list[Match], int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 
@@ -27,7 +28,11 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
-        if _SURROGATE_ESCAPE.search(raw) and _holds_lone_surrogate(data):
+        encoding = (parser_context or {}).get("encoding", "utf-8")
+        # The raw bytes name an escape only in an ASCII-compatible encoding (UTF-8, the
+        # rule); in another (``charset=utf-16``) every string is looked at.
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+        if (not utf8 or _SURROGATE_ESCAPE.search(raw)) and _holds_lone_surrogate(data):
             raise ParseError(
                 "JSON parse error - a string holds a lone surrogate escape (\\ud800-\\udfff "
                 "without its pair): not Unicode text."

@@ -1,13 +1,17 @@
 """The API's JSON renderer: DRF's bytes, written by orjson.
 
 A day's calendar is ~220 KB of JSON and a week's ~1.5 MB, polled every few seconds;
-``json.dumps`` spends milliseconds on them that orjson spends tenths of. The answers do
-not change: compact separators, UTF-8 as is (``UNICODE_JSON``), U+2028 and U+2029
-escaped, and every value orjson would write its own way (dates, times and datetimes;
-anything it does not know) handed to DRF's ``JSONEncoder.default``, as ``json.dumps``
-would hand it. An indented answer (``Accept: application/json; indent=4``), and one orjson
-cannot write (an integer beyond 64 bits), are left to DRF's renderer; a lone surrogate
-(which no UTF-8 can hold) is written as its escape, ``\\udb18``.
+``json.dumps`` spends milliseconds on them that orjson spends tenths of. What the API
+writes (text, integers, booleans, null, money and times as strings) comes out byte for
+byte as DRF's renderer writes it: compact separators, UTF-8 as is (``UNICODE_JSON``),
+U+2028 and U+2029 escaped, and every value orjson would write its own way (dates, times
+and datetimes; anything it does not know) handed to DRF's ``JSONEncoder.default``, as
+``json.dumps`` would hand it. Two differences no answer meets: a float may be spelled
+otherwise (``0.00001`` for ``1e-05``, the same number), and NaN is ``null`` where DRF's
+strict renderer would raise. An indented answer (``Accept: application/json;
+indent=4``), and one orjson cannot write (an integer beyond 64 bits), are left to DRF's
+renderer; a lone surrogate (which no UTF-8 can hold) is written as its escape,
+``\\udb18``.
 """
 
 from __future__ import annotations

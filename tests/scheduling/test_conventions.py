@@ -162,6 +162,17 @@ class TestErrorEnvelope:
         assert error["loc"] == ["body"] and error["type"] == "json_invalid"
         assert admin_client.get("appointment-types").json()["total"] == 0
 
+    def test_a_lone_surrogate_in_another_charset_is_422_too(self, admin_client):
+        raw = '{"name": "a\\udb18b", "duration_minutes": 30}'.encode("utf-16")
+        response = admin_client.generic(
+            "POST",
+            admin_client.url("appointment-types"),
+            raw,
+            content_type="application/json; charset=utf-16",
+        )
+        assert response.status_code == 422, response.content
+        assert admin_client.get("appointment-types").json()["total"] == 0
+
     def test_an_escaped_surrogate_pair_is_one_character(self, admin_client):
         raw = r'{"name": "Smile \ud83d\ude00", "duration_minutes": 30}'
         response = admin_client.generic(

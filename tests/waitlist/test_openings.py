@@ -345,7 +345,9 @@ def test_forbidden_location(limited_client, admin_client, org, location, second_
     (opening,) = listed(limited_client)
     assert opening["location"]["id"] == str(location.uuid)
     assert [m["entry"]["id"] for m in opening["matches"]] == [str(visible.uuid)]
-    assert opening["total_matches"] == 2  # what the practice found, not what this desk sees
+    # Entries at a location this desk may not see are neither shown nor counted.
+    assert opening["total_matches"] == 1
+    assert listed(admin_client, location_uuid=str(location.uuid))[0]["total_matches"] == 2
     assert len(listed(admin_client, location_uuid=str(location.uuid))[0]["matches"]) == 2
     assert limited_client.get(f"{URL}/{hidden.uuid}").status_code == 404
     named = limited_client.get(URL, {"location_uuid": str(second_location.uuid)})
@@ -400,9 +402,9 @@ def test_recording_costs_a_constant_few_round_trips(admin_client, org, chair, lo
     for _ in range(5):
         OutreachEntryFactory(org=org, location=location)
     # The practice's zone (for days waiting; an org without its own reads its first
-    # location's), the provider, the ranked candidates (one prepared statement, whatever
-    # the list holds), the insert.
-    assert cancel(2) == without + 4
+    # location's), then the provider and the ranked candidates together (one statement
+    # whatever the list holds), then the insert.
+    assert cancel(2) == without + 3
     assert Opening.objects.get().total_matches == 5
 
 
