@@ -190,8 +190,14 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         return serializer.validated_data
 
     def respond(self, instance: Model, status_code: int = status.HTTP_200_OK) -> Response:
-        """Serialize ``instance`` as read through this view's queryset (same shape as GET)."""
-        fresh = self.get_queryset().get(pk=instance.pk)
+        """Serialize ``instance`` as read through this view's queryset (same shape as GET).
+
+        The write has committed; a row deleted by someone else meanwhile is a 404 (it is
+        gone), not a 500."""
+        fresh = self.get_queryset().filter(pk=instance.pk).first()
+        if fresh is None:
+            model = self.get_queryset().model
+            raise NotFound(f"{model._meta.verbose_name.capitalize()} no longer exists.")
         if hasattr(instance, "warnings"):  # what the write had to say (see the services)
             fresh.warnings = instance.warnings
         return Response(self.get_serializer(fresh).data, status=status_code)

@@ -181,6 +181,31 @@ class TestErrorEnvelope:
         assert response.status_code == 201, response.json()
         assert response.json()["name"] == "Smile \U0001f600"
 
+    def test_a_row_deleted_right_after_the_write_is_404_not_500(
+        self, org, admin_client, monkeypatch
+    ):
+        """The write commits, then someone deletes the row before the answer re-reads it
+        (``OrgViewSet.respond``): the client hears it is gone."""
+        from recalls.models import RecallType
+        from recalls.views import RecallTypeViewSet
+        from tests.factories import RecallTypeFactory
+
+        kind = RecallTypeFactory(org=org, name="Prophy")
+        write = RecallTypeViewSet.perform_update
+
+        def write_then_lose(view, instance, data):
+            written = write(view, instance, data)
+            RecallType.objects.filter(pk=written.pk).delete()
+            return written
+
+        monkeypatch.setattr(RecallTypeViewSet, "perform_update", write_then_lose)
+        response = admin_client.patch(
+            f"recalls/types/{kind.uuid}", {"base_version": kind.version, "name": "Cleaning"}
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
+        assert "no longer exists" in response.json()["detail"]
+
 
 class TestValues:
     def test_datetimes_are_utc_with_z(self, location, admin_client):
