@@ -197,19 +197,18 @@ def _instances(compiler, rows: list) -> Iterator[Model]:
 
 
 class Composed:
-    """A queryset's statement, composed once and run prepared with new values.
+    """A queryset's statement, composed once and run with new values.
 
     Building and compiling a rich queryset (a score of ``Case``/``When``, a dozen
     filters) costs milliseconds of Python on every call, more than PostgreSQL takes to
     run it. For a hot read whose shape never changes, ``Composed(build, **sentinels)``
     calls ``build(sentinels)`` once, the first time it is run, with a sentinel value in
     the place of each value that varies; compiles it; and notes where each sentinel
-    landed among the statement's parameters. ``rows(**values)`` then runs that text
-    (``prepared_cursor``: planned once per connection) with the values in their places.
-    ``prepare=False`` sends it as Django sends its own statements (values bound on the
-    client as literals, planned on every run), for a statement measured faster so (the
-    best plan of a rich statement may depend on its values).
-    The ORM stays the one definition of the statement.
+    landed among the statement's parameters. ``statement(**values)`` gives that text
+    with the values in their places, to send as Django sends its own statements (bound
+    on the client, planned with the values: the best plan of a rich statement may depend
+    on them), alone (``rows``) or with other reads (``run_together``). The ORM stays the
+    one definition of the statement.
 
     Rules for ``build``: the SQL text must not depend on the values (no ``__in`` list
     of a value, no LIMIT from one: use ``= ANY(%s)`` and a fixed limit); each value
@@ -221,14 +220,12 @@ class Composed:
     range: Django drops a comparison no value of the column can fail, and the sentinel
     with it). A sentinel the statement
     does not hold is a ``ValueError`` when composed.
-    ``values_list()`` querysets only: the rows come back as the database sends them
-    (binary: dates, ints, text), without Django's converters.
+    ``values_list()`` querysets only: the rows come back as psycopg reads them (dates,
+    ints, text), without Django's converters.
     """
 
-    def __init__(
-        self, build: Callable[[dict[str, Any]], QuerySet], *, prepare: bool = True, **sentinels
-    ):
-        self._build, self._sentinels, self._prepare = build, sentinels, prepare
+    def __init__(self, build: Callable[[dict[str, Any]], QuerySet], **sentinels: Any):
+        self._build, self._sentinels = build, sentinels
         self._composed: tuple[str, list] | None = None
 
     def _compose(self) -> tuple[str, list]:
@@ -273,11 +270,8 @@ class Composed:
         return sql, params
 
     def rows(self, **values: Any) -> list[tuple]:
-        sql, params = self.statement(**values)
-        cursor_of = prepared_cursor if self._prepare else connections[DEFAULT_DB_ALIAS].cursor
-        with cursor_of() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        (rows,) = run_together([self.statement(**values)])
+        return rows
 
 
 def _kind(value: Any) -> type:

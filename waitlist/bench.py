@@ -136,11 +136,7 @@ class WaitlistScene:
         days on, chair by chair, by COPY; their ids."""
         first = self.org.local_today() + timedelta(days=days_ahead)
         per_day = len(self.chairs) * len(CANCEL_SLOTS)
-        patients = list(
-            Patient.objects.filter(org=self.org, external_id__startswith=PRACTICE_PATIENTS)
-            .order_by("id")
-            .values_list("id", flat=True)[: self.cancels_needed]
-        )
+        patients = self._practice_patients()[: self.cancels_needed]
         ids = next_ids(Appointment, self.cancels_needed)
         now = timezone.now()
         rows, links = [], []
@@ -177,12 +173,16 @@ class WaitlistScene:
             .values_list("uuid", flat=True)
         ]
 
-    def _load(self) -> None:
-        patients = list(
+    def _practice_patients(self) -> list[int]:
+        """The ids of the bench practice's own patients (who hold its appointments)."""
+        return list(
             Patient.objects.filter(org=self.org, external_id__startswith=PRACTICE_PATIENTS)
             .order_by("id")
             .values_list("id", flat=True)
         )
+
+    def _load(self) -> None:
+        patients = self._practice_patients()
         if len(patients) * TYPES < self.entry_count:
             raise BenchError(f"{len(patients)} practice patients: too few for the entries")
         priorities = [None] + list(

@@ -50,7 +50,7 @@ from django.db.models.functions import Coalesce
 from appointments.models import Appointment, AppointmentType
 from appointments.models.appointments import LIVE_STATUSES, START_SORT_KEY
 from scheduling.access import Access
-from scheduling.db import Composed, run_together
+from scheduling.db import Composed
 from scheduling.models import Location, Provider
 from scheduling.models.base import Restriction
 from scheduling.timezones import earliest_start, field_instant
@@ -207,12 +207,11 @@ def _matching(cross_location: bool) -> Composed:
             .values_list(*Candidate._fields)[:MAX_RESULTS]
         )
 
-    # Planned on every run with its values as literals (``prepare=False``): prepared, or
-    # bound on the server, it ran twice as long over the bench's 5,000 entries (20 ms,
-    # not 9). Composing once still spares the ORM's work (~5 ms a call).
+    # Sent as ``Composed`` sends it (bound on the client, planned with its values):
+    # prepared, or bound on the server, it ran twice as long over the bench's 5,000
+    # entries (20 ms, not 9). Composing once spares the ORM's work (~5 ms a call).
     return Composed(
         build,
-        prepare=False,
         org=1_000_000_001,
         locations=[1_000_000_002],
         location=1_000_000_003,
@@ -238,9 +237,23 @@ def matching_statement(
 ) -> tuple[str, list]:
     """``matching_entries``' statement and parameters, for a caller that sends it with
     its own reads in one round trip (``scheduling.db.run_together``)."""
+    return _MATCHING[cross_location].statement(**_values(access, slot))
+
+
+def matching_entries(
+    access: Access, slot: ChairTime, *, cross_location: bool = True
+) -> list[tuple]:
+    """The best ``MAX_RESULTS`` entries that match ``slot`` as ``Candidate`` rows, best
+    first: one statement composed once (see the module docstring); give them to
+    ``ranked``."""
+    return _MATCHING[cross_location].rows(**_values(access, slot))
+
+
+def _values(access: Access, slot: ChairTime) -> dict:
+    """The values of ``_matching``'s statement for ``slot`` and the caller."""
     org = access.org
     ids = None if access.location_ids is None else sorted(access.location_ids)
-    return _MATCHING[cross_location].statement(
+    return dict(
         org=org.pk,
         locations=ids,
         location=slot.location.pk,
@@ -255,16 +268,6 @@ def matching_statement(
         today=org.local_today(),
         tz=org.local_timezone(),
     )
-
-
-def matching_entries(
-    access: Access, slot: ChairTime, *, cross_location: bool = True
-) -> list[tuple]:
-    """The best ``MAX_RESULTS`` entries that match ``slot`` as ``Candidate`` rows, best
-    first: one statement composed once (see the module docstring); give them to
-    ``ranked``."""
-    (rows,) = run_together([matching_statement(access, slot, cross_location=cross_location)])
-    return rows
 
 
 def ranked(slot: ChairTime, rows: Sequence[tuple], *, limit: int) -> tuple[list[Match], int]:

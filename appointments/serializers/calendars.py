@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import AppointmentStatus
-from appointments.serializers.display import instant_text, provider_name
+from appointments.serializers.display import instant_text, provider_name, ref_dict
 from appointments.services.calendars import TIER2_FIELDS, CalendarDay, CardRow
 from blockouts.serializers import BlockoutSerializer
 from scheduling.api.filters import comma_list_schema
@@ -234,7 +234,7 @@ class _Refs:
         key = (uuid, name)
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = {"id": str(uuid), "name": name}
+            made = self._made[key] = ref_dict(uuid, name)
         return made
 
 
