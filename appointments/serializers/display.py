@@ -31,6 +31,7 @@ from appointments.models import (
     AppointmentType,
 )
 from scheduling.access import Access
+from scheduling.api.authentication import Companion
 from scheduling.db import prepared_cursor
 from scheduling.models import (
     Definition,
@@ -132,24 +133,39 @@ def display_rows(ids: Sequence[int]) -> list[dict]:
 _RESTRICTION = Restriction(Appointment, "k")
 
 
-@cache
-def _select_one() -> str:
-    """The display SELECT of one appointment the caller may see, named by its uuid: the
-    key is found first (a scalar subquery on the org's uuid index), so the statement
-    reads one row. (As ``IN (subquery)`` the planner joined the whole table.)"""
+def _select_one(org: str, locations: str) -> str:
+    """The display SELECT of one appointment the caller may see, named by its uuid, with
+    the caller's org and locations as SQL expressions: the key is found first (a scalar
+    subquery on the org's uuid index), so the statement reads one row. (As ``IN
+    (subquery)`` the planner joined the whole table.)"""
     table = connection.ops.quote_name(Appointment._meta.db_table)
     return (
         f"{_select()} WHERE a.id = (SELECT k.id FROM {table} k"
-        f" WHERE k.uuid = %s::uuid AND {_RESTRICTION.sql})"
+        f" WHERE k.uuid = %s::uuid AND {_RESTRICTION.over(org, locations)})"
     )
+
+
+@cache
+def _select_one_for_params() -> str:
+    return _select_one("%s", "%s::bigint[]")
 
 
 def display_one(access: Access, uuid) -> dict | None:
     """The appointment ``uuid`` rendered, if ``access`` may see it; one prepared statement."""
     with prepared_cursor() as cursor:
-        cursor.execute(_select_one(), [uuid, *_RESTRICTION.params(access)])
+        cursor.execute(_select_one_for_params(), [uuid, *_RESTRICTION.params(access)])
         row = cursor.fetchone()
     return None if row is None else render(row)
+
+
+@cache
+def _select_one_with_token() -> str:
+    return _select_one(Companion.ORG, Companion.LOCATIONS)
+
+
+def display_one_with_token(uuid) -> Companion:
+    """``display_one`` as a read sent with the caller's token (its row: ``render``)."""
+    return Companion(_select_one_with_token(), (uuid,))
 
 
 def instant_text(value: datetime | None) -> str | None:

@@ -22,9 +22,12 @@ from appointments.serializers import results as r
 from appointments.serializers.display import (
     AppointmentDisplayMixin,
     display_one,
+    display_one_with_token,
+    render,
 )
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
+from scheduling.access import NOT_READ
 from scheduling.api.views import OrgViewSet
 from scheduling.exceptions import NotFound
 
@@ -102,8 +105,17 @@ class AppointmentViewSet(
     def list(self, request, *args, **kwargs):
         return self.display_page(self.filter_queryset(self.get_queryset()))
 
+    def read_with_token(self):
+        if self.action == "retrieve":
+            return display_one_with_token(self.kwargs[self.lookup_url_kwarg])
+        return None
+
     def retrieve(self, request, *args, **kwargs):
-        row = display_one(self.access, self.kwargs[self.lookup_url_kwarg])
+        row = self.read_with_token_row
+        if row is NOT_READ:
+            row = display_one(self.access, self.kwargs[self.lookup_url_kwarg])
+        elif row is not None:
+            row = render(row)
         if row is None:
             raise NotFound("Appointment not found.")
         return Response(row)

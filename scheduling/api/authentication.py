@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -18,11 +19,32 @@ from scheduling.models import ApiToken, Membership, MembershipLocation, Organiza
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class Companion:
+    """A read a view sends along with the caller's token: in the token's statement, so
+    the request makes one round trip instead of two.
+
+    ``sql`` selects at most one row; ``{org}`` and ``{locations}`` in it stand for the
+    caller's org id and permitted location ids (an array, NULL for all) read from the
+    membership in the same statement, so with ``Restriction.over`` it sees what
+    ``restrict(access)`` shows the caller (a non-member, nothing). ``sql`` is constant
+    text (the statement is prepared once per text), ``params`` its values. The row is
+    handed to the view only once the token is verified.
+    """
+
+    ORG = "{org}"
+    LOCATIONS = "{locations}"
+
+    sql: str
+    params: tuple = ()
+
+
 @cache
-def _token_select() -> tuple[str, tuple[int, int, int]]:
+def _token_select(companion_sql: str | None = None) -> tuple[str, tuple[int, int, int]]:
     """One constant statement for every call: the active token with this prefix, its user,
     and the user's membership of the org in the path (its org, and its locations unless
-    it has all of them). Returns the SQL and where each model's columns end in a row."""
+    it has all of them), then the columns of ``companion_sql`` (a ``Companion``'s) when
+    given. Returns the SQL and where each model's columns end in a row."""
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (ApiToken, get_user_model(), Membership, Organization, MembershipLocation)
@@ -30,40 +52,70 @@ def _token_select() -> tuple[str, tuple[int, int, int]]:
     counts = [len(model._meta.concrete_fields) for model in (ApiToken, get_user_model())]
     counts += [len(Membership._meta.concrete_fields), len(Organization._meta.concrete_fields)]
     ends = (counts[0], counts[0] + counts[1], counts[0] + counts[1] + counts[2])
+    companion = ""
+    if companion_sql is not None:
+        sql = companion_sql.replace(Companion.ORG, "caller.org_id")
+        sql = sql.replace(Companion.LOCATIONS, "caller.location_ids")
+        companion = f" LEFT JOIN LATERAL ({sql}) companion ON TRUE"
     sql = (
         f"SELECT {column_list(ApiToken, 't')}, {column_list(get_user_model(), 'u')},"
         f" {column_list(Membership, 'm')}, {column_list(Organization, 'o')},"
-        f" CASE WHEN m.all_locations THEN NULL ELSE ARRAY("
-        f"SELECT ml.location_id FROM {table[MembershipLocation]} ml"
-        f" WHERE ml.membership_id = m.id AND ml.org_id = m.org_id) END"
+        f" caller.location_ids{', companion.*' if companion else ''}"
         f" FROM {table[ApiToken]} t JOIN {table[get_user_model()]} u ON u.id = t.user_id"
         f" LEFT JOIN ({table[Membership]} m JOIN {table[Organization]} o"
         f" ON o.id = m.org_id AND o.uuid = %s::uuid) ON m.user_id = t.user_id"
+        f" CROSS JOIN LATERAL (SELECT m.org_id, CASE WHEN m.all_locations THEN NULL"
+        f" ELSE ARRAY(SELECT ml.location_id FROM {table[MembershipLocation]} ml"
+        f" WHERE ml.membership_id = m.id AND ml.org_id = m.org_id) END AS location_ids)"
+        f" caller{companion}"
         f" WHERE t.prefix = %s AND t.revoked_at IS NULL"
     )
     return sql, ends
 
 
-def read_token(prefix: str, org_uuid) -> tuple[ApiToken, Access | None | object] | None:
-    """The active token with ``prefix`` (its user loaded) and the caller's Access to the
-    org ``org_uuid`` (None: not a member; NOT_READ when no org was given), in one round
-    trip; None when no active token has that prefix."""
-    sql, (token_end, user_end, membership_end) = _token_select()
+@dataclass
+class TokenRead:
+    """What ``read_token`` found: the token (its user loaded), the caller's Access to the
+    org in the path (None: not a member; NOT_READ: no org given), and the companion's row
+    (None when it found none; NOT_READ when none was sent)."""
+
+    token: ApiToken
+    access: Access | None | object
+    companion_row: tuple | None | object = NOT_READ
+
+
+def read_token(prefix: str, org_uuid, companion: Companion | None = None) -> TokenRead | None:
+    """The active token with ``prefix`` and the caller's Access to the org ``org_uuid``
+    (and ``companion``'s row), in one round trip; None when no active token has that
+    prefix."""
+    if org_uuid is None:
+        companion = None  # nothing to restrict it to
+    sql, (token_end, user_end, membership_end) = _token_select(
+        None if companion is None else companion.sql
+    )
+    params = [org_uuid, *(() if companion is None else companion.params), prefix]
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [org_uuid, prefix])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
+    access_end = membership_end + len(Organization._meta.concrete_fields) + 1
     token = from_row(ApiToken, row[:token_end])
     token.user = from_row(get_user_model(), row[token_end:user_end])
+    found = TokenRead(token, NOT_READ)
+    if companion is not None:
+        rest = row[access_end:]
+        found.companion_row = None if rest[0] is None else rest
     if org_uuid is None:
-        return token, NOT_READ
+        return found
     if row[user_end] is None:  # the membership's id
-        return token, None
+        found.access = None
+        return found
     membership = from_row(Membership, row[user_end:membership_end])
-    membership.org = from_row(Organization, row[membership_end:-1])
+    membership.org = from_row(Organization, row[membership_end : access_end - 1])
     membership.user = token.user
-    return token, Access(membership.org, membership, location_ids=row[-1])
+    found.access = Access(membership.org, membership, location_ids=row[access_end - 1])
+    return found
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -80,11 +132,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.") from exc
         prefix = ApiToken.parse_prefix(clear)
-        org_uuid = (getattr(request, "parser_context", None) or {}).get("kwargs", {}).get("org_id")
-        found = read_token(prefix, org_uuid) if prefix else None
-        if found is None or not found[0].matches(clear) or not found[0].user.is_active:
+        context = getattr(request, "parser_context", None) or {}
+        org_uuid = context.get("kwargs", {}).get("org_id")
+        view = context.get("view")
+        companion = view.read_with_token() if hasattr(view, "read_with_token") else None
+        found = read_token(prefix, org_uuid, companion) if prefix else None
+        if found is None or not found.token.matches(clear) or not found.token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        token, token.access = found  # the caller's Access to the org in the path, if any
+        token = found.token
+        token.access = found.access  # the caller's Access to the org in the path, if any
+        token.companion_row = found.companion_row  # the view's read, if it sent one
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -57,10 +57,18 @@ class OrgScopedMixin:
             raise exceptions.NotAuthenticated()
         prefetched = getattr(request.auth, "access", NOT_READ)  # read with the token
         self.access = Access.member(request.user, kwargs["org_id"], prefetched=prefetched)
+        self.read_with_token_row = getattr(request.auth, "companion_row", NOT_READ)
         request.access = self.access
         request.org = self.access.org
         super().initial(request, *args, **kwargs)
         self.check_query_params(request)
+
+    def read_with_token(self):
+        """A ``Companion``: the action's first read, sent in the statement that reads the
+        caller's token (one round trip instead of two); its row is then
+        ``read_with_token_row`` (None when it found none, ``NOT_READ`` when none was sent).
+        None: the action reads after authenticating, as usual."""
+        return None
 
     # --- query parameters ----------------------------------------------------------------
 

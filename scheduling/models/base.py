@@ -79,8 +79,10 @@ class Restriction:
 
     ``sql`` is the same for every caller (the org and the permitted locations are
     parameters, NULL for all locations), so a statement built on it can be prepared once;
-    ``params(access)`` fills it. Only for scopes a row holds itself (its location column,
-    SELF, ORG_WIDE); an undeclared model matches nothing, as with ``restrict``.
+    ``params(access)`` fills it. ``over(org, locations)`` is the same condition over SQL
+    expressions instead (a statement that reads the caller's membership itself). Only for
+    scopes a row holds itself (its location column, SELF, ORG_WIDE); an undeclared model
+    matches nothing, as with ``restrict``.
     """
 
     def __init__(self, model: type[models.Model], alias: str):
@@ -88,22 +90,27 @@ class Restriction:
         self.declared = scope is not None
         self.by_location = self.declared and scope != LocationScope.ORG_WIDE
         if not self.declared:
-            self.sql = "FALSE"
-            return
-        self.sql = f"{alias}.org_id = %s"
-        if not self.by_location:
-            return
-        if scope == LocationScope.SELF:
-            column, nullable = "id", False
-        elif "__" not in scope:
-            field = model._meta.get_field(scope)
-            column, nullable = field.column, field.null
+            self._template = "FALSE"
         else:
-            raise ValueError(f"{model.__name__}: a Restriction follows no path ({scope})")
-        permitted = f"{alias}.{column} = ANY(%s::bigint[])"
-        if nullable:
-            permitted += f" OR {alias}.{column} IS NULL"
-        self.sql += f" AND (%s::bigint[] IS NULL OR {permitted})"
+            self._template = f"{alias}.org_id = {{org}}"
+        if self.by_location:
+            if scope == LocationScope.SELF:
+                column, nullable = "id", False
+            elif "__" not in scope:
+                field = model._meta.get_field(scope)
+                column, nullable = field.column, field.null
+            else:
+                raise ValueError(f"{model.__name__}: a Restriction follows no path ({scope})")
+            permitted = f"{alias}.{column} = ANY({{locations}})"
+            if nullable:
+                permitted += f" OR {alias}.{column} IS NULL"
+            self._template += f" AND ({{locations}} IS NULL OR {permitted})"
+        self.sql = self.over("%s", "%s::bigint[]")
+
+    def over(self, org: str, locations: str) -> str:
+        """The condition with the org's id and the permitted locations' ids (an array,
+        NULL for all) given as SQL expressions."""
+        return self._template.format(org=org, locations=locations)
 
     def params(self, access: Access) -> list:
         if not self.declared:

@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentTag
 from appointments.serializers.appointments import AppointmentSerializer
 from appointments.serializers.display import display_one, display_rows
 from scheduling.access import Access
-from scheduling.models import Role
+from scheduling.models import ApiToken, Role
+from tests.conftest import Api, api_for
 from tests.factories import (
     AppointmentFactory,
     AppointmentProcedureFactory,
@@ -182,11 +184,34 @@ def test_one_query_whatever_the_number_of_appointments(org, location):
     assert len(one.captured_queries) == len(many.captured_queries) == 1
 
 
-def test_a_detail_over_http_costs_two_queries(org, location, staff_client):
+def test_a_detail_over_http_costs_one_query(org, location, staff_client):
     appointment = AppointmentFactory(org=org, operatory__location=location)
     path = f"appointments/{appointment.uuid}"
     staff_client.get(path)  # the token's last_used_at is written once a minute
     with CaptureQueriesContext(connection) as ctx:
-        assert staff_client.get(path).status_code == 200
-    # the token with the caller's membership of the org, then the appointment
-    assert len(ctx.captured_queries) == 2
+        response = staff_client.get(path)
+    assert response.status_code == 200 and response.json()["id"] == str(appointment.uuid)
+    # the appointment is read in the statement that reads the token and the membership
+    assert len(ctx.captured_queries) == 1
+    assert response.json() == display_one(Access.operator(org), appointment.uuid)
+
+
+def test_the_detail_read_with_the_token_shows_only_what_the_caller_may_see(
+    org, other_org, location, second_location
+):
+    here = AppointmentFactory(org=org, operatory__location=location)
+    there = AppointmentFactory(org=org, operatory__location=second_location)
+    foreign = AppointmentFactory(org=other_org)
+    limited = api_for(org, Role.VIEWER, locations=[location])
+    assert limited.get(f"appointments/{here.uuid}").status_code == 200
+    assert limited.get(f"appointments/{there.uuid}").status_code == 404  # another location
+    assert limited.get(f"appointments/{foreign.uuid}").status_code == 404  # another org
+    outsider = api_for(other_org)
+    outsider.org = org  # a token of another org's member, on this org's path
+    assert outsider.get(f"appointments/{here.uuid}").status_code == 404
+    revoked = api_for(org)
+    ApiToken.objects.filter(user=revoked.user).update(revoked_at=timezone.now())
+    assert revoked.get(f"appointments/{here.uuid}").status_code == 401
+    prefix = ApiToken.objects.get(user=limited.user).prefix
+    forged = Api(org, f"cs_{prefix}_{'x' * 43}")  # a member's prefix, a wrong secret
+    assert forged.get(f"appointments/{here.uuid}").status_code == 401

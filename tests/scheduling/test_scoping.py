@@ -155,15 +155,17 @@ def test_the_membership_read_with_the_token_is_the_same_access(org, location, se
     user = UserFactory()
     MembershipFactory(org=org, user=user, role=Role.STAFF, locations=[location])
     token = ApiToken.objects.get(prefix=ApiToken.parse_prefix(issue_token(user)))
-    read, prefetched = read_token(token.prefix, org.uuid)
+    found = read_token(token.prefix, org.uuid)
+    read, prefetched = found.token, found.access
     queried = Access.member(user, org.uuid)
     assert read == token and read.user == user and read.user.username == user.username
     assert prefetched.org == queried.org == org and prefetched.org.name == org.name
     assert prefetched.role == queried.role == Role.STAFF
     assert prefetched.location_ids == queried.location_ids == frozenset({location.pk})
     assert prefetched.membership.pk == Membership.objects.get(user=user).pk
-    assert read_token(token.prefix, OrganizationFactory().uuid)[1] is None  # not a member
-    assert read_token(token.prefix, None)[1] is NOT_READ
+    assert read_token(token.prefix, OrganizationFactory().uuid).access is None  # not a member
+    assert read_token(token.prefix, None).access is NOT_READ
+    assert found.companion_row is NOT_READ  # none was sent
     with pytest.raises(NotFound):
         Access.member(user, org.uuid, prefetched=None)
     token.revoke()
