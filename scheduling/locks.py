@@ -19,6 +19,8 @@ apart (the first key of ``pg_advisory_xact_lock(int, int)``):
 - ``PATIENT_RECALLS``: one completion of a patient's trigger procedures at a time (the
   recall engine), so two visits completed at once cannot both open the patient's cycle
   of a type: the second reads the cycle the first opened and brings it round.
+- ``APPOINTMENT_TALLY``: one fold of an org's appointment tally at a time (tried, never
+  waited for: a reader that does not get it leaves the folding to the one that did).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ PROVIDER_SCHEDULE = 0x5053  # "PS"
 SCHEDULE_VIEW_CHOICES = 0x5643  # "VC"
 SAVED_SEARCH_DEFAULT = 0x5353  # "SS"
 PATIENT_RECALLS = 0x5052  # "PR"
+APPOINTMENT_TALLY = 0x4154  # "AT"
 
 
 @dataclass(frozen=True)

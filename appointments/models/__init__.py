@@ -19,6 +19,7 @@ from appointments.models.appointments import (
     ProcedureStatus,
     ProviderRole,
 )
+from appointments.models.tally import AppointmentTally
 
 __all__ = [
     "LIVE_STATUSES",
@@ -30,6 +31,7 @@ __all__ = [
     "AppointmentRule",
     "AppointmentStatus",
     "AppointmentTag",
+    "AppointmentTally",
     "AppointmentType",
     "AppointmentTypeLocation",
     "AppointmentTypeStatus",

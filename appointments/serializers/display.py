@@ -14,7 +14,7 @@ guards the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -272,7 +272,10 @@ class AppointmentDisplayMixin:
             row["warnings"] = SchedulingWarningSerializer(warnings, many=True, context=context).data
         return row
 
-    def display_page(self, queryset: QuerySet):
-        """A page of ``queryset`` (its order kept): ids first, then one display query."""
-        ids = self.paginate_queryset(queryset.values_list("id", flat=True))
+    def display_page(self, queryset: QuerySet, *, count: Callable[[], int] | None = None):
+        """A page of ``queryset`` (its order kept): ids first, then one display query.
+        ``count``: how to know the total without counting (see ``PagePagination``)."""
+        ids = self.paginator.paginate_queryset(
+            queryset.values_list("id", flat=True), self.request, view=self, count=count
+        )
         return self.get_paginated_response(display_rows(ids))

@@ -6,6 +6,8 @@ sub-resources (history, flow events, procedures, providers) in ``details``.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -27,8 +29,9 @@ from appointments.serializers.display import (
 )
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
+from appointments.tally import appointment_total
 from scheduling.access import NOT_READ
-from scheduling.api.views import OrgViewSet
+from scheduling.api.views import PAGE_PARAMS, OrgViewSet
 from scheduling.exceptions import NotFound
 
 CONFLICT_409 = {409: r.SchedulingConflictErrorSerializer}
@@ -103,7 +106,11 @@ class AppointmentViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        return self.display_page(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(self.get_queryset())
+        # Unfiltered, the total is the tally the database keeps, not a count of the org.
+        unfiltered = PAGE_PARAMS.issuperset(request.query_params)
+        count = partial(appointment_total, self.access) if unfiltered else None
+        return self.display_page(queryset, count=count)
 
     def read_with_token(self):
         if self.action == "retrieve":

@@ -53,9 +53,11 @@ class PagePagination(BasePagination):
             raise RequestValidationError(errors, location="query")
         return page, page_size
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, count=None):
+        """The page's rows. ``count``: a callable answering the total when the caller knows
+        a cheaper way than ``queryset.count()`` (called once the parameters are valid)."""
         self.page, self.page_size = self.parse(request)
-        self.total = queryset.count()
+        self.total = queryset.count() if count is None else count()
         offset = (self.page - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size])
 
