@@ -143,6 +143,9 @@ class AppointmentFilterSet(django_filters.FilterSet):
         method="filter_provider", help_text="Only appointments this provider is assigned to."
     )
     date_to_inclusive = True
+    #: Given none of these parameters, every appointment is kept (no default applies), so
+    #: an unfiltered list does not build the filterset (``QueryFilterBackend``).
+    keeps_all_when_absent = True
 
     class Meta:
         model = Appointment
