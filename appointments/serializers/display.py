@@ -45,13 +45,15 @@ from scheduling.models.base import Restriction
 from scheduling.timezones import zone as tz_zone
 
 #: The columns read for each appointment, in the order ``render`` unpacks them.
+#: Uuids are read as text: the response wants text, and a ``UUID`` made then written is
+#: a third of ``render``'s time on a page.
 _COLUMNS = (
-    "a.id, a.uuid, a.status, a.start_at, a.end_at, a.ask_to_arrive_at, a.cancelled_by,"
+    "a.id, a.uuid::text, a.status, a.start_at, a.end_at, a.ask_to_arrive_at, a.cancelled_by,"
     " a.is_new_patient, a.is_time_locked, a.item_order, a.priority, a.note,"
     " a.color_override, a.production_override, a.estimated_insurance,"
     " a.estimated_patient_portion, a.external_id, a.created_at, a.updated_at, a.version,"
-    " l.uuid, l.name, l.timezone, o.uuid, o.name, p.uuid, p.first_name, p.last_name,"
-    " t.uuid, t.name, {confirmation}, {flow}, {cancel}, {broken},"
+    " l.uuid::text, l.name, l.timezone, o.uuid::text, o.name, p.uuid::text, p.first_name,"
+    " p.last_name, t.uuid::text, t.name, {confirmation}, {flow}, {cancel}, {broken},"
     " {providers} AS providers, {tags} AS tags, {total} AS total, {recall} AS recall"
 )
 
@@ -206,12 +208,13 @@ def render(row: tuple, warnings: Iterable[dict] = ()) -> dict:
     ]
     if start_at is not None:
         zone = tz_zone(tz_name)
-        local_start = start_at.astimezone(zone)
-        schedule_date = local_start.date().isoformat()
-        local_start_time = f"{local_start:%H:%M:%S}"
+        local_start = start_at.astimezone(zone).isoformat()  # YYYY-MM-DDTHH:MM:SS…
+        schedule_date, local_start_time = local_start[:10], local_start[11:19]
     else:
-        schedule_date = local_start_time = None
-    local_end_time = None if end_at is None else f"{end_at.astimezone(tz_zone(tz_name)):%H:%M:%S}"
+        zone = schedule_date = local_start_time = None
+    local_end_time = None
+    if end_at is not None:
+        local_end_time = end_at.astimezone(zone or tz_zone(tz_name)).isoformat()[11:19]
     amount = production_override if production_override is not None else (total or Decimal(0))
     return {
         "id": str(uuid),
