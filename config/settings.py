@@ -127,6 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["scheduling.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["scheduling.api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "scheduling.api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["scheduling.api.filters.QueryFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "scheduling.api.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "scheduling.api.schema.ChairsideAutoSchema",
