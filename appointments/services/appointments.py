@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField
 from django.utils import timezone
 
 from appointments.models import (
@@ -55,7 +55,7 @@ from appointments.services.times import (
     set_interval,
 )
 from appointments.services.warnings import overlap_warnings, provider_overlap_warnings
-from scheduling.db import insert_together
+from scheduling.db import Composed, equals_any, insert_together
 from scheduling.exceptions import InvalidState
 from scheduling.models import Definition, Location, Operatory, Organization, ProcedureCode, Provider
 from scheduling.services import check_version, unique_violations, versioned_update
@@ -67,11 +67,18 @@ S = AppointmentStatus
 
 
 def procedure_codes_by_code(org_id: int, codes: Iterable[str]) -> dict[str, ProcedureCode]:
-    """The org's procedure codes among ``codes``, by code (one query)."""
+    """The org's procedure codes among ``codes``, by code (one query, composed once)."""
     codes = set(codes)
     if not codes:
         return {}
-    return {code.code: code for code in ProcedureCode.objects.filter(org=org_id, code__in=codes)}
+    return {code.code: code for code in _CODES.rows(org=org_id, codes=sorted(codes))}
+
+
+def _codes(v: dict):
+    return ProcedureCode.objects.filter(equals_any("code", v["codes"], TextField()), org=v["org"])
+
+
+_CODES = Composed(_codes, org=1_000_000_001, codes=["composed-sentinel"])
 
 
 def wanted_procedure_codes(appointment: Appointment, extra_codes: Iterable[str]) -> list[str]:

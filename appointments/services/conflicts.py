@@ -34,9 +34,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import product
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
 from appointments.models import (
@@ -47,6 +48,7 @@ from appointments.models import (
 )
 from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
+from scheduling.db import Composed, equals_any, run_together
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
 from scheduling.models import Location
@@ -162,10 +164,10 @@ def rehearsal() -> Iterator[None]:
         _rehearsal.reset(token)
 
 
-def lock_slot(slot: Slot, *, then: tuple[str, Sequence] | None = None) -> list:
+def lock_slot(slot: Slot, *, then: Sequence[tuple[str, Sequence]] = ()) -> list[list[tuple]]:
     """Serialize bookings of the slot's chair until the current transaction ends, and hold
     off new blockouts at its location meanwhile (their lock, taken shared: bookings of other
-    chairs do not wait). ``then``: a statement run once the locks are held (``xact_locks``)."""
+    chairs do not wait). ``then``: statements run once the locks are held (``xact_locks``)."""
     return lock_chairs([(slot.location_id, slot.operatory_id)], then=then)
 
 
@@ -174,14 +176,14 @@ def _lock_order(key: int) -> int:
 
 
 def lock_chairs(
-    chairs: Iterable[tuple[int, int]], *, then: tuple[str, Sequence] | None = None
-) -> list:
+    chairs: Iterable[tuple[int, int]], *, then: Sequence[tuple[str, Sequence]] = ()
+) -> list[list[tuple]]:
     """Lock many chairs, given as ``(location id, operatory id)``, until the transaction
     ends: every location's blockout lock shared, then every chair's lock, each kind in
     ascending order, in one statement. A single booking is the case of one chair; since
     everyone locks locations before chairs and each in the same order, no two writers can
     wait for each other in a circle. A rehearsal (dry run) locks nothing (``then`` still
-    runs). Returns the rows of ``then``."""
+    runs). Returns the rows of each of ``then``."""
     if _rehearsal.get():
         return xact_locks([], then=then)
     chairs = set(chairs)
@@ -191,14 +193,6 @@ def lock_chairs(
         [Lock(LOCATION_BLOCKOUTS, location, shared=True) for location in locations]
         + [Lock(OPERATORY_BOOKINGS, operatory) for operatory in operatories],
         then=then,
-    )
-
-
-def _overlapping(queryset, start: datetime, end: datetime):
-    return queryset.filter(
-        start_at__lt=end,
-        end_at__gt=start,
-        start_at__gt=earliest_start(start),
     )
 
 
@@ -427,32 +421,74 @@ def provider_overlaps(
 
     ``location_ids`` limits them to the locations a caller may see (None: every one).
     """
+    statement = _provider_overlaps_statement(slot, provider_ids, location_ids)
+    if statement is None:
+        return []
+    (rows,) = run_together([statement])
+    return _provider_overlaps_read(slot, location_ids, rows)
+
+
+def _provider_overlaps_statement(
+    slot: Slot, provider_ids: Iterable[int], location_ids: frozenset[int] | None = None
+) -> tuple[str, Sequence] | None:
+    """``provider_overlaps``' statement (None: no providers, nothing to read)."""
     provider_ids = list(provider_ids)
     if not provider_ids:
-        return []
-    links = (
-        AppointmentProvider.objects.filter(
-            org=slot.org_id,
-            provider__in=provider_ids,
-            appointment__status__in=LIVE_STATUSES,
-            appointment__start_at__lt=slot.end,
-            appointment__end_at__gt=slot.start,
-            appointment__start_at__gt=earliest_start(slot.start),
-        )
-        .select_related(
-            "provider",
-            "appointment__patient",
-            "appointment__operatory",
-            "appointment__appointment_type",
-            "appointment__location",
-        )
-        .order_by("appointment__start_at", "appointment_id", "item_order")
+        return None
+    shape = (slot.exclude_appointment_id is not None, location_ids is not None)
+    return _PROVIDER_OVERLAPS[shape].statement(
+        org=slot.org_id,
+        start=slot.start,
+        end=slot.end,
+        earliest=earliest_start(slot.start),
+        providers=provider_ids,
+        exclude=slot.exclude_appointment_id,
+        locations=None if location_ids is None else sorted(location_ids),
     )
-    if slot.exclude_appointment_id is not None:
-        links = links.exclude(appointment_id=slot.exclude_appointment_id)
-    if location_ids is not None:
-        links = links.filter(appointment__location__in=location_ids)
-    return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
+
+
+def _provider_overlaps_read(
+    slot: Slot, location_ids: frozenset[int] | None, rows: list[tuple]
+) -> list[ProviderOverlap]:
+    """The overlaps of the rows ``_provider_overlaps_statement`` read."""
+    shape = (slot.exclude_appointment_id is not None, location_ids is not None)
+    return [
+        ProviderOverlap(provider=link.provider, appointment=link.appointment)
+        for link in _PROVIDER_OVERLAPS[shape].read(rows)
+    ]
+
+
+def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
+    """``provider_overlaps``' statement of one shape, composed once."""
+
+    def build(v: dict):
+        links = (
+            AppointmentProvider.objects.filter(
+                equals_any("provider", v["providers"]),
+                org=v["org"],
+                appointment__status__in=LIVE_STATUSES,
+                appointment__start_at__lt=v["end"],
+                appointment__end_at__gt=v["start"],
+                appointment__start_at__gt=v["earliest"],
+            )
+            .select_related(
+                "provider",
+                "appointment__patient",
+                "appointment__operatory",
+                "appointment__appointment_type",
+                "appointment__location",
+            )
+            .order_by("appointment__start_at", "appointment_id", "item_order")
+        )
+        if excluded:
+            links = links.exclude(appointment_id=v["exclude"])
+        if limited:
+            links = links.filter(equals_any("appointment__location", v["locations"]))
+        return links
+
+    names = ["org", "start", "end", "earliest", "providers"]
+    names += ["exclude"] * excluded + ["locations"] * limited
+    return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
 def find_conflicts(
@@ -481,56 +517,95 @@ def ensure_slot_free(
     the location, can slip in between. ``provider_ids``: the booking's providers, whose
     other appointments meanwhile come back in ``providers`` (a warning, never a refusal).
     """
-    provider_ids = list(provider_ids)
-    # The locks, then (once they are held) whether anything could collide: one round trip.
-    ((may_collide, providers_busy),) = lock_slot(
-        slot, then=_collision_check(slot, appointments=not allow_overlap, providers=provider_ids)
-    )
+    # The locks, then (once they are held) whether anything could collide and the
+    # providers' other appointments meanwhile: one round trip.
+    statements = [_collision_check(slot, appointments=not allow_overlap)]
+    providers = _provider_overlaps_statement(slot, provider_ids)
+    if providers is not None:
+        statements.append(providers)
+    found = lock_slot(slot, then=statements)
+    ((may_collide,),) = found[0]
     conflicts = Conflicts()  # the common case, settled here
     if may_collide:
         (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
         if conflicts.blocking_codes:
             raise SchedulingConflict(conflicts, slot.timezone)
-    if providers_busy:
-        conflicts.providers = provider_overlaps(slot, provider_ids)
+    if providers is not None:
+        conflicts.providers = _provider_overlaps_read(slot, None, found[1])
     return conflicts
 
 
-def _collision_check(
-    slot: Slot, *, appointments: bool, providers: Sequence[int]
-) -> tuple[str, Sequence]:
+def _collision_check(slot: Slot, *, appointments: bool) -> tuple[str, Sequence]:
     """The statement answering whether anything could block the slot (a live appointment
-    in the chair, before the rules are asked, or a no-schedule blockout) and whether one
-    of ``providers`` is booked elsewhere meanwhile; the details are read only when so."""
-    blocking = blockouts_overlapping(
+    in the chair, before the rules are asked, or a no-schedule blockout); the details are
+    read only when so.
+
+    Its text depends only on which questions it asks, so each shape is composed once
+    (``Composed``) and run with the slot's values."""
+    # The slot's own appointment is left out of the others (when they are asked about).
+    excluded = appointments and slot.exclude_appointment_id is not None
+    return _COLLISION_CHECKS[appointments, excluded].statement(
         org=slot.org_id,
-        location_id=slot.location_id,
-        operatory_id=slot.operatory_id,
+        location=slot.location_id,
+        operatory=slot.operatory_id,
         start=slot.start,
         end=slot.end,
-    ).filter(blockout_type__is_no_schedule=True)
-    collides = Exists(blocking)
-    if appointments:
-        collides |= Exists(_others_overlapping(slot).filter(operatory=slot.operatory_id))
-    busy = Value(False)
-    if providers:
-        busy = Exists(
-            _others_overlapping(slot).filter(
-                provider_links__org=slot.org_id, provider_links__provider__in=providers
-            )
+        earliest=earliest_start(slot.start),
+        exclude=slot.exclude_appointment_id,
+    )
+
+
+def _collision_composed(appointments: bool, excluded: bool) -> Composed:
+    """``_collision_check``'s statement of one shape, composed once."""
+
+    def build(v: dict):
+        collides = Exists(
+            blockouts_overlapping(
+                org=v["org"],
+                location_id=v["location"],
+                operatory_id=v["operatory"],
+                start=v["start"],
+                end=v["end"],
+            ).filter(blockout_type__is_no_schedule=True)
         )
-    found = Location.objects.filter(pk=slot.location_id).values_list(
-        ExpressionWrapper(collides, output_field=BooleanField()),
-        ExpressionWrapper(busy, output_field=BooleanField()),
-    )
-    return found.query.sql_with_params()
+        if appointments:
+            others = Appointment.objects.filter(
+                org=v["org"],
+                operatory=v["operatory"],
+                status__in=LIVE_STATUSES,
+                start_at__lt=v["end"],
+                end_at__gt=v["start"],
+                start_at__gt=v["earliest"],
+            )
+            if excluded:
+                others = others.exclude(pk=v["exclude"])
+            collides |= Exists(others)
+        return Location.objects.filter(pk=v["location"]).values_list(
+            ExpressionWrapper(collides, output_field=BooleanField())
+        )
+
+    names = ["org", "location", "operatory", "start", "end", "earliest"] + ["exclude"] * excluded
+    return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
-def _others_overlapping(slot: Slot):
-    """The org's other live appointments overlapping the slot (any chair)."""
-    others = _overlapping(
-        Appointment.objects.filter(org=slot.org_id, status__in=LIVE_STATUSES), slot.start, slot.end
-    )
-    if slot.exclude_appointment_id is not None:
-        others = others.exclude(pk=slot.exclude_appointment_id)
-    return others
+_START_SENTINEL = datetime(1901, 1, 3, 0, 0, 1, tzinfo=UTC)
+#: Values no slot has, standing for the slot's in the composed statements (``Composed``).
+_SENTINELS = {
+    "org": 1_000_000_001,
+    "location": 1_000_000_002,
+    "operatory": 1_000_000_003,
+    "start": _START_SENTINEL,
+    "end": datetime(1901, 1, 3, 0, 0, 2, tzinfo=UTC),
+    # What ``blockouts_overlapping`` computes from the start lands here.
+    "earliest": earliest_start(_START_SENTINEL),
+    "providers": [1_000_000_004],
+    "exclude": 1_000_000_005,
+    "locations": [1_000_000_006],
+}
+_COLLISION_CHECKS = {
+    (appointments, excluded): _collision_composed(appointments, excluded)
+    for appointments, excluded in ((False, False), (True, False), (True, True))
+}
+_PROVIDER_OVERLAPS = {
+    shape: _provider_overlaps_composed(*shape) for shape in product((False, True), repeat=2)
+}
