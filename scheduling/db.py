@@ -156,7 +156,9 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
 
     As ``bulk_create`` inserts them (defaults, ``auto_now`` stamps, related objects
     saved first), without reading back primary keys: for rows nobody refers to next
-    (links, history entries). A database error is Django's, as from ``bulk_create``.
+    (links, history entries), or rows that carry theirs (drawn with ``new_ids``), which
+    may come in a group before the rows that name them. A database error is Django's, as
+    from ``bulk_create``.
     """
     groups = [list(group) for group in groups]
     statements = []
@@ -166,7 +168,12 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
         model = type(group[0])
         for obj in group:
             obj._prepare_related_fields_for_save(operation_name="insert_together")
-        fields = [f for f in model._meta.concrete_fields if not f.generated and not f.primary_key]
+        with_pk = all(obj.pk is not None for obj in group)
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and (with_pk or not f.primary_key)
+        ]
         query = InsertQuery(model)
         query.insert_values(fields, group)
         statements.extend(query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql())
@@ -174,6 +181,16 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
     for group in groups:
         for obj in group:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def new_ids(model: type[Model], count: int = 1) -> tuple[str, list]:
+    """The statement drawing ``count`` primary keys for new rows of ``model`` from its
+    sequence (a row per key), to send with other reads: rows that carry their keys are
+    inserted with the rows that name them, in one round trip (``insert_together``)."""
+    return (
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, count],
+    )
 
 
 def _rows(compiler, values_list: bool, rows: list) -> Iterator:

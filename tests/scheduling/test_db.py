@@ -15,6 +15,7 @@ from scheduling.db import (
     equals_any,
     fetch_together,
     insert_together,
+    new_ids,
     prepared_cursor,
     run_together,
 )
@@ -117,6 +118,36 @@ def test_instances_inserted_together_are_saved_as_bulk_create_would():
     missing_uuid = AppointmentHistory(org_id=appointment.org_id, action="created")
     with pytest.raises(IntegrityError), transaction.atomic():  # the database's, as Django's
         insert_together([[missing_uuid]])
+
+
+def test_rows_carrying_keys_drawn_by_new_ids_are_inserted_with_them():
+    """Keys drawn ahead (``new_ids``: distinct, from the table's sequence) are the rows'
+    own once inserted; the rows then need no save to be named."""
+    appointment = AppointmentFactory()
+    (drawn,) = run_together([new_ids(AppointmentHistory, 2)])
+    ids = [pk for (pk,) in drawn]
+    assert len(set(ids)) == 2
+    entries = [
+        AppointmentHistory(
+            pk=pk,
+            org_id=appointment.org_id,
+            appointment=appointment,
+            appointment_uuid=appointment.uuid,
+            action="created",
+            version=n,
+        )
+        for n, pk in enumerate(ids, start=1)
+    ]
+    insert_together([entries])
+    saved = AppointmentHistory.objects.filter(appointment=appointment).order_by("version")
+    assert [(e.pk, e.version) for e in saved] == [(pk, n) for n, pk in enumerate(ids, start=1)]
+    later = AppointmentHistory.objects.create(
+        org_id=appointment.org_id,
+        appointment=appointment,
+        appointment_uuid=appointment.uuid,
+        action="created",
+    )
+    assert later.pk not in ids
 
 
 def _chairs(v: dict):
