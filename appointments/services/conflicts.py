@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import product
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
 
 from appointments.models import (
@@ -48,7 +48,7 @@ from appointments.models import (
 )
 from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
-from scheduling.db import Composed, equals_any, run_together
+from scheduling.db import Composed, equals_any
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
 from scheduling.models import Location
@@ -420,23 +420,13 @@ def provider_overlaps(
     """Other live appointments, in any chair, that book one of ``provider_ids`` meanwhile.
 
     ``location_ids`` limits them to the locations a caller may see (None: every one).
+    One statement per shape, composed once (``Composed``).
     """
-    statement = _provider_overlaps_statement(slot, provider_ids, location_ids)
-    if statement is None:
-        return []
-    (rows,) = run_together([statement])
-    return _provider_overlaps_read(slot, location_ids, rows)
-
-
-def _provider_overlaps_statement(
-    slot: Slot, provider_ids: Iterable[int], location_ids: frozenset[int] | None = None
-) -> tuple[str, Sequence] | None:
-    """``provider_overlaps``' statement (None: no providers, nothing to read)."""
     provider_ids = list(provider_ids)
     if not provider_ids:
-        return None
+        return []
     shape = (slot.exclude_appointment_id is not None, location_ids is not None)
-    return _PROVIDER_OVERLAPS[shape].statement(
+    links = _PROVIDER_OVERLAPS[shape].rows(
         org=slot.org_id,
         start=slot.start,
         end=slot.end,
@@ -445,17 +435,7 @@ def _provider_overlaps_statement(
         exclude=slot.exclude_appointment_id,
         locations=None if location_ids is None else sorted(location_ids),
     )
-
-
-def _provider_overlaps_read(
-    slot: Slot, location_ids: frozenset[int] | None, rows: list[tuple]
-) -> list[ProviderOverlap]:
-    """The overlaps of the rows ``_provider_overlaps_statement`` read."""
-    shape = (slot.exclude_appointment_id is not None, location_ids is not None)
-    return [
-        ProviderOverlap(provider=link.provider, appointment=link.appointment)
-        for link in _PROVIDER_OVERLAPS[shape].read(rows)
-    ]
+    return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
 
 
 def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
@@ -517,45 +497,45 @@ def ensure_slot_free(
     the location, can slip in between. ``provider_ids``: the booking's providers, whose
     other appointments meanwhile come back in ``providers`` (a warning, never a refusal).
     """
-    # The locks, then (once they are held) whether anything could collide and the
-    # providers' other appointments meanwhile: one round trip.
-    statements = [_collision_check(slot, appointments=not allow_overlap)]
-    providers = _provider_overlaps_statement(slot, provider_ids)
-    if providers is not None:
-        statements.append(providers)
-    found = lock_slot(slot, then=statements)
-    ((may_collide,),) = found[0]
+    provider_ids = list(provider_ids)
+    # The locks, then (once they are held) whether anything could collide: one round trip.
+    check = _collision_check(slot, appointments=not allow_overlap, providers=provider_ids)
+    (((may_collide, providers_busy),),) = lock_slot(slot, then=[check])
     conflicts = Conflicts()  # the common case, settled here
     if may_collide:
         (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
         if conflicts.blocking_codes:
             raise SchedulingConflict(conflicts, slot.timezone)
-    if providers is not None:
-        conflicts.providers = _provider_overlaps_read(slot, None, found[1])
+    if providers_busy:
+        conflicts.providers = provider_overlaps(slot, provider_ids)
     return conflicts
 
 
-def _collision_check(slot: Slot, *, appointments: bool) -> tuple[str, Sequence]:
+def _collision_check(
+    slot: Slot, *, appointments: bool, providers: Sequence[int]
+) -> tuple[str, Sequence]:
     """The statement answering whether anything could block the slot (a live appointment
-    in the chair, before the rules are asked, or a no-schedule blockout); the details are
-    read only when so.
+    in the chair, before the rules are asked, or a no-schedule blockout) and whether one
+    of ``providers`` is booked elsewhere meanwhile; the details are read only when so
+    (planning the details' seven tables costs more than the two answers together).
 
     Its text depends only on which questions it asks, so each shape is composed once
     (``Composed``) and run with the slot's values."""
     # The slot's own appointment is left out of the others (when they are asked about).
-    excluded = appointments and slot.exclude_appointment_id is not None
-    return _COLLISION_CHECKS[appointments, excluded].statement(
+    excluded = slot.exclude_appointment_id is not None and (appointments or bool(providers))
+    return _COLLISION_CHECKS[appointments, bool(providers), excluded].statement(
         org=slot.org_id,
         location=slot.location_id,
         operatory=slot.operatory_id,
         start=slot.start,
         end=slot.end,
         earliest=earliest_start(slot.start),
+        providers=list(providers),
         exclude=slot.exclude_appointment_id,
     )
 
 
-def _collision_composed(appointments: bool, excluded: bool) -> Composed:
+def _collision_composed(appointments: bool, providers: bool, excluded: bool) -> Composed:
     """``_collision_check``'s statement of one shape, composed once."""
 
     def build(v: dict):
@@ -568,23 +548,32 @@ def _collision_composed(appointments: bool, excluded: bool) -> Composed:
                 end=v["end"],
             ).filter(blockout_type__is_no_schedule=True)
         )
+        others = Appointment.objects.filter(
+            org=v["org"],
+            status__in=LIVE_STATUSES,
+            start_at__lt=v["end"],
+            end_at__gt=v["start"],
+            start_at__gt=v["earliest"],
+        )
+        if excluded:
+            others = others.exclude(pk=v["exclude"])
         if appointments:
-            others = Appointment.objects.filter(
-                org=v["org"],
-                operatory=v["operatory"],
-                status__in=LIVE_STATUSES,
-                start_at__lt=v["end"],
-                end_at__gt=v["start"],
-                start_at__gt=v["earliest"],
+            collides |= Exists(others.filter(operatory=v["operatory"]))
+        busy = Value(False)
+        if providers:
+            busy = Exists(
+                others.filter(
+                    equals_any("provider_links__provider", v["providers"]),
+                    provider_links__org=v["org"],
+                )
             )
-            if excluded:
-                others = others.exclude(pk=v["exclude"])
-            collides |= Exists(others)
         return Location.objects.filter(pk=v["location"]).values_list(
-            ExpressionWrapper(collides, output_field=BooleanField())
+            ExpressionWrapper(collides, output_field=BooleanField()),
+            ExpressionWrapper(busy, output_field=BooleanField()),
         )
 
-    names = ["org", "location", "operatory", "start", "end", "earliest"] + ["exclude"] * excluded
+    names = ["org", "location", "operatory", "start", "end", "earliest"]
+    names += ["providers"] * providers + ["exclude"] * excluded
     return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
@@ -603,8 +592,9 @@ _SENTINELS = {
     "locations": [1_000_000_006],
 }
 _COLLISION_CHECKS = {
-    (appointments, excluded): _collision_composed(appointments, excluded)
-    for appointments, excluded in ((False, False), (True, False), (True, True))
+    (appointments, providers, excluded): _collision_composed(appointments, providers, excluded)
+    for appointments, providers, excluded in product((False, True), repeat=3)
+    if appointments or providers or not excluded
 }
 _PROVIDER_OVERLAPS = {
     shape: _provider_overlaps_composed(*shape) for shape in product((False, True), repeat=2)
