@@ -46,21 +46,18 @@ class Lock:
     shared: bool = False
 
 
-def xact_locks(
-    locks: Sequence[Lock], *, then: Sequence[tuple[str, Sequence]] = ()
-) -> list[list[tuple]]:
+def xact_locks(locks: Sequence[Lock], *, then: tuple[str, Sequence] | None = None) -> list:
     """Take ``locks`` in the order given, in one round trip, until the transaction ends.
 
     One ``SELECT`` evaluates its lock calls left to right, so the order is the one a
     caller relies on to avoid deadlocks (e.g. a location's lock before its chairs').
-    ``then``: statements ``(sql, params)`` to run once the locks are held, in the same
-    round trip (``run_together``: each reads on a snapshot taken after the locks were
-    granted, so it sees every write of those who held them before); the rows of each are
-    returned.
+    ``then``: a statement ``(sql, params)`` to run once the locks are held, in the same
+    round trip (``run_together``: it reads on a snapshot taken after the locks were
+    granted, so it sees every write of those who held them before); its rows are returned.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("advisory locks must be taken inside the writing transaction")
-    statements = list(then)
+    statements = [then] if then is not None else []
     if locks:
         calls = ", ".join(
             f"pg_advisory_xact_lock{'_shared' if lock.shared else ''}(%s, %s)" for lock in locks
@@ -68,7 +65,7 @@ def xact_locks(
         params = [value for lock in locks for value in (lock.namespace, lock.key % 2**31)]
         statements.insert(0, (f"SELECT {calls}", params))
     results = run_together(statements)
-    return results[len(results) - len(then) :]
+    return results[-1] if then is not None else []
 
 
 def xact_lock(namespace: int, keys: Iterable[int], *, shared: bool = False) -> None:

@@ -164,10 +164,10 @@ def rehearsal() -> Iterator[None]:
         _rehearsal.reset(token)
 
 
-def lock_slot(slot: Slot, *, then: Sequence[tuple[str, Sequence]] = ()) -> list[list[tuple]]:
+def lock_slot(slot: Slot, *, then: tuple[str, Sequence] | None = None) -> list:
     """Serialize bookings of the slot's chair until the current transaction ends, and hold
     off new blockouts at its location meanwhile (their lock, taken shared: bookings of other
-    chairs do not wait). ``then``: statements run once the locks are held (``xact_locks``)."""
+    chairs do not wait). ``then``: a statement run once the locks are held (``xact_locks``)."""
     return lock_chairs([(slot.location_id, slot.operatory_id)], then=then)
 
 
@@ -176,14 +176,14 @@ def _lock_order(key: int) -> int:
 
 
 def lock_chairs(
-    chairs: Iterable[tuple[int, int]], *, then: Sequence[tuple[str, Sequence]] = ()
-) -> list[list[tuple]]:
+    chairs: Iterable[tuple[int, int]], *, then: tuple[str, Sequence] | None = None
+) -> list:
     """Lock many chairs, given as ``(location id, operatory id)``, until the transaction
     ends: every location's blockout lock shared, then every chair's lock, each kind in
     ascending order, in one statement. A single booking is the case of one chair; since
     everyone locks locations before chairs and each in the same order, no two writers can
     wait for each other in a circle. A rehearsal (dry run) locks nothing (``then`` still
-    runs). Returns the rows of each of ``then``."""
+    runs). Returns the rows of ``then``."""
     if _rehearsal.get():
         return xact_locks([], then=then)
     chairs = set(chairs)
@@ -499,8 +499,9 @@ def ensure_slot_free(
     """
     provider_ids = list(provider_ids)
     # The locks, then (once they are held) whether anything could collide: one round trip.
-    check = _collision_check(slot, appointments=not allow_overlap, providers=provider_ids)
-    (((may_collide, providers_busy),),) = lock_slot(slot, then=[check])
+    ((may_collide, providers_busy),) = lock_slot(
+        slot, then=_collision_check(slot, appointments=not allow_overlap, providers=provider_ids)
+    )
     conflicts = Conflicts()  # the common case, settled here
     if may_collide:
         (conflicts,) = judge_slots([Booking(slot, allow_overlap=allow_overlap)])
