@@ -51,6 +51,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentProcedure, AppointmentStatus
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls.models import PatientRecall, RecallTrigger, RecallType
+from scheduling.db import Composed, equals_any
 from scheduling.locks import PATIENT_RECALLS, xact_lock
 from scheduling.timezones import day_start, zone
 
@@ -115,6 +116,26 @@ def _visits(queryset) -> list[_Visit]:
     ]
 
 
+def _open_recalls(v: dict):
+    """The open recalls of some patients, or linked to some appointments, locked."""
+    return (
+        PatientRecall.objects.select_for_update(of=("self",))
+        .select_related("recall_type")
+        .filter(
+            Q(equals_any("patient_id", v["patients"]))
+            | Q(equals_any("appointment_id", v["appointments"]))
+        )
+        .filter(org=v["org"], completed_at__isnull=True)
+        .order_by("id")
+    )
+
+
+#: Read on every booking, composed once (``Composed``).
+_OPEN_RECALLS = Composed(
+    _open_recalls, org=1_000_000_001, patients=[1_000_000_002], appointments=[1_000_000_003]
+)
+
+
 def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appointment]) -> None:
     """The listener registered in ``RecallsConfig.ready()`` (see the module docstring)."""
     org = appointments[0].org
@@ -124,11 +145,9 @@ def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appoint
         xact_lock(PATIENT_RECALLS, patient_ids)  # before the read: see the module docstring
     open_recalls = {
         (recall.patient_id, recall.recall_type_id): recall
-        for recall in PatientRecall.objects.select_for_update(of=("self",))
-        .select_related("recall_type")
-        .filter(Q(patient_id__in=patient_ids) | Q(appointment_id__in=event_ids))
-        .filter(org=org, completed_at__isnull=True)
-        .order_by("id")
+        for recall in _OPEN_RECALLS.rows(
+            org=org.pk, patients=sorted(patient_ids), appointments=sorted(event_ids)
+        )
     }
     # A recall linked to one of the appointments follows it, whoever's it now is.
     patient_ids |= {patient_id for patient_id, _ in open_recalls}

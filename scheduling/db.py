@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Model, QuerySet
+from django.db.models import BigIntegerField, BooleanField, F, Field, Func, Model, QuerySet, Value
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
@@ -155,7 +156,9 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
 
     As ``bulk_create`` inserts them (defaults, ``auto_now`` stamps, related objects
     saved first), without reading back primary keys: for rows nobody refers to next
-    (links, history entries). A database error is Django's, as from ``bulk_create``.
+    (links, history entries), or rows that carry theirs (drawn with ``new_ids``), which
+    may come in a group before the rows that name them. A database error is Django's, as
+    from ``bulk_create``.
     """
     groups = [list(group) for group in groups]
     statements = []
@@ -165,7 +168,12 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
         model = type(group[0])
         for obj in group:
             obj._prepare_related_fields_for_save(operation_name="insert_together")
-        fields = [f for f in model._meta.concrete_fields if not f.generated and not f.primary_key]
+        with_pk = all(obj.pk is not None for obj in group)
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and (with_pk or not f.primary_key)
+        ]
         query = InsertQuery(model)
         query.insert_values(fields, group)
         statements.extend(query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql())
@@ -173,6 +181,16 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
     for group in groups:
         for obj in group:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def new_ids(model: type[Model], count: int = 1) -> tuple[str, list]:
+    """The statement drawing ``count`` primary keys for new rows of ``model`` from its
+    sequence (a row per key), to send with other reads: rows that carry their keys are
+    inserted with the rows that name them, in one round trip (``insert_together``)."""
+    return (
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, count],
+    )
 
 
 def _rows(compiler, values_list: bool, rows: list) -> Iterator:
@@ -220,19 +238,22 @@ class Composed:
     range: Django drops a comparison no value of the column can fail, and the sentinel
     with it). A sentinel the statement
     does not hold is a ``ValueError`` when composed.
-    ``values_list()`` querysets only: the rows come back as psycopg reads them (dates,
-    ints, text), without Django's converters.
+    A ``values_list()`` queryset's rows come back as psycopg reads them (dates, ints,
+    text), without Django's converters; a model queryset's as its instances, made as
+    ``fetch_together`` makes them (``select_related`` included): ``read(rows)`` turns
+    the rows of its statement, sent with others, into them.
     """
 
     def __init__(self, build: Callable[[dict[str, Any]], QuerySet], **sentinels: Any):
         self._build, self._sentinels = build, sentinels
-        self._composed: tuple[str, list] | None = None
+        self._composed: tuple[str, list, Any] | None = None
 
-    def _compose(self) -> tuple[str, list]:
+    def _compose(self) -> tuple[str, list, Any]:
         queryset = self._build(self._sentinels)
-        if queryset._iterable_class is not ValuesListIterable:
-            raise TypeError("Composed runs values_list() querysets only")
-        sql, params = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError("Composed runs model and values_list() querysets only")
+        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+        sql, params = compiler.as_sql()
         slots, found = [], set()
         for param in params:
             name = self._sentinel(param)
@@ -246,7 +267,9 @@ class Composed:
                 found.add(name)
         if missing := set(self._sentinels) - found:
             raise ValueError(f"sentinels not among the parameters: {sorted(missing)}")
-        return sql, slots
+        # What makes instances of the rows (the compiler keeps the columns' converters).
+        instances = compiler if queryset._iterable_class is ModelIterable else None
+        return sql, slots, instances
 
     def _sentinel(self, param: Any) -> str | None:
         for name, sentinel in self._sentinels.items():
@@ -256,9 +279,7 @@ class Composed:
 
     def statement(self, **values: Any) -> tuple[str, list]:
         """The composed text and the parameters for ``values`` (one per sentinel)."""
-        if self._composed is None:
-            self._composed = self._compose()
-        sql, slots = self._composed
+        sql, slots, _instances = self._compiled()
         params = []
         for kind, what in slots:
             if kind == "constant":
@@ -269,9 +290,38 @@ class Composed:
                 params.append(typed(value) if typed is not None and value is not None else value)
         return sql, params
 
-    def rows(self, **values: Any) -> list[tuple]:
+    def read(self, rows: list[tuple]) -> list:
+        """What the statement's ``rows`` (sent by the caller) stand for: instances of a
+        model queryset, else the rows themselves."""
+        compiler = self._compiled()[2]
+        return rows if compiler is None else list(_instances(compiler, rows))
+
+    def rows(self, **values: Any) -> list:
         (rows,) = run_together([self.statement(**values)])
-        return rows
+        return self.read(rows)
+
+    def _compiled(self) -> tuple[str, list, Any]:
+        if self._composed is None:
+            self._composed = self._compose()
+        return self._composed
+
+
+class _EqualsAny(Func):
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (field, field_params), (ids, ids_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{field} = ANY({ids})", [*field_params, *ids_params]
+
+
+def equals_any(field: str, values: Sequence, of: Field | None = None) -> Func:
+    """``field = ANY(values)``, a condition for ``filter()``: the ``field__in=values`` of
+    a ``Composed`` statement, whose text does not vary with the number of values (one
+    array parameter, of ``of``'s type: ``bigint`` by default)."""
+    array = ArrayField(of or BigIntegerField())
+    return _EqualsAny(F(field), Value(list(values), output_field=array))
 
 
 def _kind(value: Any) -> type:

@@ -65,4 +65,10 @@ class SchedulingWarningSerializer(serializers.Serializer):
     @extend_schema_field(ConflictingAppointmentSerializer(allow_null=True))
     def get_appointment(self, warning):
         other = self._visible(warning)
-        return ConflictingAppointmentSerializer(other).data if other is not None else None
+        return _CONFLICTING.to_representation(other) if other is not None else None
+
+
+#: One serializer renders every warning's other appointment: it keeps no state of what
+#: it renders (no context either), and building its fields anew for each warning cost
+#: more than rendering them.
+_CONFLICTING = ConflictingAppointmentSerializer()

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField
 from django.utils import timezone
 
 from appointments.models import (
@@ -55,7 +55,7 @@ from appointments.services.times import (
     set_interval,
 )
 from appointments.services.warnings import overlap_warnings, provider_overlap_warnings
-from scheduling.db import insert_together
+from scheduling.db import Composed, equals_any, insert_together, new_ids, run_together
 from scheduling.exceptions import InvalidState
 from scheduling.models import Definition, Location, Operatory, Organization, ProcedureCode, Provider
 from scheduling.services import check_version, unique_violations, versioned_update
@@ -67,11 +67,30 @@ S = AppointmentStatus
 
 
 def procedure_codes_by_code(org_id: int, codes: Iterable[str]) -> dict[str, ProcedureCode]:
-    """The org's procedure codes among ``codes``, by code (one query)."""
-    codes = set(codes)
-    if not codes:
+    """The org's procedure codes among ``codes``, by code (one query, composed once)."""
+    statement = procedure_codes_statement(org_id, codes)
+    if statement is None:
         return {}
-    return {code.code: code for code in ProcedureCode.objects.filter(org=org_id, code__in=codes)}
+    (rows,) = run_together([statement])
+    return procedure_codes_read(rows)
+
+
+def procedure_codes_statement(org_id: int, codes: Iterable[str]) -> tuple[str, list] | None:
+    """``procedure_codes_by_code``'s statement, to send with other reads (None: no codes,
+    nothing to read); ``procedure_codes_read`` reads its rows."""
+    codes = set(codes)
+    return _CODES.statement(org=org_id, codes=sorted(codes)) if codes else None
+
+
+def procedure_codes_read(rows: list[tuple]) -> dict[str, ProcedureCode]:
+    return {code.code: code for code in _CODES.read(rows)}
+
+
+def _codes(v: dict):
+    return ProcedureCode.objects.filter(equals_any("code", v["codes"], TextField()), org=v["org"])
+
+
+_CODES = Composed(_codes, org=1_000_000_001, codes=["composed-sentinel"])
 
 
 def wanted_procedure_codes(appointment: Appointment, extra_codes: Iterable[str]) -> list[str]:
@@ -214,14 +233,23 @@ def appointment_create(
     """
     providers, tags = list(providers), list(tags)
     appointment = build_appointment(org=org, **fields)
+    # Its id and the codes of its procedures, in one round trip before the transaction,
+    # so that it is inserted with everything that names it.
+    reads = [new_ids(Appointment)]
+    codes = procedure_codes_statement(org.pk, wanted_procedure_codes(appointment, procedure_codes))
+    if codes is not None:
+        reads.append(codes)
+    ((new_id,),), *code_rows = run_together(reads)
+    codes_by_code = procedure_codes_read(code_rows[0]) if code_rows else {}
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         held = hold_slot(
             appointment, allow_overlap=allow_overlap, provider_ids=[p.pk for p in providers]
         )
-        appointment.save()
+        appointment.pk = new_id
         changes = creation_changes(appointment, providers, tags)
-        insert_together(  # its providers, tags, procedures and history entry: one round trip
+        insert_together(  # it, its providers, tags, procedures and history entry: one round trip
             [
+                [appointment],
                 *(
                     [model(**row) for row in rows]
                     for model, rows in (
@@ -229,7 +257,7 @@ def appointment_create(
                         (AppointmentTag, tag_rows(appointment, tags)),
                         (
                             AppointmentProcedure,
-                            initial_procedure_rows(appointment, procedure_codes),
+                            initial_procedure_rows(appointment, procedure_codes, codes_by_code),
                         ),
                     )
                 ),

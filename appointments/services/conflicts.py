@@ -34,7 +34,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import product
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
@@ -47,6 +48,7 @@ from appointments.models import (
 )
 from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
+from scheduling.db import Composed, equals_any
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
 from scheduling.models import Location
@@ -191,14 +193,6 @@ def lock_chairs(
         [Lock(LOCATION_BLOCKOUTS, location, shared=True) for location in locations]
         + [Lock(OPERATORY_BOOKINGS, operatory) for operatory in operatories],
         then=then,
-    )
-
-
-def _overlapping(queryset, start: datetime, end: datetime):
-    return queryset.filter(
-        start_at__lt=end,
-        end_at__gt=start,
-        start_at__gt=earliest_start(start),
     )
 
 
@@ -426,33 +420,55 @@ def provider_overlaps(
     """Other live appointments, in any chair, that book one of ``provider_ids`` meanwhile.
 
     ``location_ids`` limits them to the locations a caller may see (None: every one).
+    One statement per shape, composed once (``Composed``).
     """
     provider_ids = list(provider_ids)
     if not provider_ids:
         return []
-    links = (
-        AppointmentProvider.objects.filter(
-            org=slot.org_id,
-            provider__in=provider_ids,
-            appointment__status__in=LIVE_STATUSES,
-            appointment__start_at__lt=slot.end,
-            appointment__end_at__gt=slot.start,
-            appointment__start_at__gt=earliest_start(slot.start),
-        )
-        .select_related(
-            "provider",
-            "appointment__patient",
-            "appointment__operatory",
-            "appointment__appointment_type",
-            "appointment__location",
-        )
-        .order_by("appointment__start_at", "appointment_id", "item_order")
+    shape = (slot.exclude_appointment_id is not None, location_ids is not None)
+    links = _PROVIDER_OVERLAPS[shape].rows(
+        org=slot.org_id,
+        start=slot.start,
+        end=slot.end,
+        earliest=earliest_start(slot.start),
+        providers=provider_ids,
+        exclude=slot.exclude_appointment_id,
+        locations=None if location_ids is None else sorted(location_ids),
     )
-    if slot.exclude_appointment_id is not None:
-        links = links.exclude(appointment_id=slot.exclude_appointment_id)
-    if location_ids is not None:
-        links = links.filter(appointment__location__in=location_ids)
     return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
+
+
+def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
+    """``provider_overlaps``' statement of one shape, composed once."""
+
+    def build(v: dict):
+        links = (
+            AppointmentProvider.objects.filter(
+                equals_any("provider", v["providers"]),
+                org=v["org"],
+                appointment__status__in=LIVE_STATUSES,
+                appointment__start_at__lt=v["end"],
+                appointment__end_at__gt=v["start"],
+                appointment__start_at__gt=v["earliest"],
+            )
+            .select_related(
+                "provider",
+                "appointment__patient",
+                "appointment__operatory",
+                "appointment__appointment_type",
+                "appointment__location",
+            )
+            .order_by("appointment__start_at", "appointment_id", "item_order")
+        )
+        if excluded:
+            links = links.exclude(appointment_id=v["exclude"])
+        if limited:
+            links = links.filter(equals_any("appointment__location", v["locations"]))
+        return links
+
+    names = ["org", "start", "end", "earliest", "providers"]
+    names += ["exclude"] * excluded + ["locations"] * limited
+    return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
 def find_conflicts(
@@ -501,36 +517,86 @@ def _collision_check(
 ) -> tuple[str, Sequence]:
     """The statement answering whether anything could block the slot (a live appointment
     in the chair, before the rules are asked, or a no-schedule blockout) and whether one
-    of ``providers`` is booked elsewhere meanwhile; the details are read only when so."""
-    blocking = blockouts_overlapping(
+    of ``providers`` is booked elsewhere meanwhile; the details are read only when so
+    (planning the details' seven tables costs more than the two answers together).
+
+    Its text depends only on which questions it asks, so each shape is composed once
+    (``Composed``) and run with the slot's values."""
+    # The slot's own appointment is left out of the others (when they are asked about).
+    excluded = slot.exclude_appointment_id is not None and (appointments or bool(providers))
+    return _COLLISION_CHECKS[appointments, bool(providers), excluded].statement(
         org=slot.org_id,
-        location_id=slot.location_id,
-        operatory_id=slot.operatory_id,
+        location=slot.location_id,
+        operatory=slot.operatory_id,
         start=slot.start,
         end=slot.end,
-    ).filter(blockout_type__is_no_schedule=True)
-    collides = Exists(blocking)
-    if appointments:
-        collides |= Exists(_others_overlapping(slot).filter(operatory=slot.operatory_id))
-    busy = Value(False)
-    if providers:
-        busy = Exists(
-            _others_overlapping(slot).filter(
-                provider_links__org=slot.org_id, provider_links__provider__in=providers
-            )
+        earliest=earliest_start(slot.start),
+        providers=list(providers),
+        exclude=slot.exclude_appointment_id,
+    )
+
+
+def _collision_composed(appointments: bool, providers: bool, excluded: bool) -> Composed:
+    """``_collision_check``'s statement of one shape, composed once."""
+
+    def build(v: dict):
+        collides = Exists(
+            blockouts_overlapping(
+                org=v["org"],
+                location_id=v["location"],
+                operatory_id=v["operatory"],
+                start=v["start"],
+                end=v["end"],
+            ).filter(blockout_type__is_no_schedule=True)
         )
-    found = Location.objects.filter(pk=slot.location_id).values_list(
-        ExpressionWrapper(collides, output_field=BooleanField()),
-        ExpressionWrapper(busy, output_field=BooleanField()),
-    )
-    return found.query.sql_with_params()
+        others = Appointment.objects.filter(
+            org=v["org"],
+            status__in=LIVE_STATUSES,
+            start_at__lt=v["end"],
+            end_at__gt=v["start"],
+            start_at__gt=v["earliest"],
+        )
+        if excluded:
+            others = others.exclude(pk=v["exclude"])
+        if appointments:
+            collides |= Exists(others.filter(operatory=v["operatory"]))
+        busy = Value(False)
+        if providers:
+            busy = Exists(
+                others.filter(
+                    equals_any("provider_links__provider", v["providers"]),
+                    provider_links__org=v["org"],
+                )
+            )
+        return Location.objects.filter(pk=v["location"]).values_list(
+            ExpressionWrapper(collides, output_field=BooleanField()),
+            ExpressionWrapper(busy, output_field=BooleanField()),
+        )
+
+    names = ["org", "location", "operatory", "start", "end", "earliest"]
+    names += ["providers"] * providers + ["exclude"] * excluded
+    return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
-def _others_overlapping(slot: Slot):
-    """The org's other live appointments overlapping the slot (any chair)."""
-    others = _overlapping(
-        Appointment.objects.filter(org=slot.org_id, status__in=LIVE_STATUSES), slot.start, slot.end
-    )
-    if slot.exclude_appointment_id is not None:
-        others = others.exclude(pk=slot.exclude_appointment_id)
-    return others
+_START_SENTINEL = datetime(1901, 1, 3, 0, 0, 1, tzinfo=UTC)
+#: Values no slot has, standing for the slot's in the composed statements (``Composed``).
+_SENTINELS = {
+    "org": 1_000_000_001,
+    "location": 1_000_000_002,
+    "operatory": 1_000_000_003,
+    "start": _START_SENTINEL,
+    "end": datetime(1901, 1, 3, 0, 0, 2, tzinfo=UTC),
+    # What ``blockouts_overlapping`` computes from the start lands here.
+    "earliest": earliest_start(_START_SENTINEL),
+    "providers": [1_000_000_004],
+    "exclude": 1_000_000_005,
+    "locations": [1_000_000_006],
+}
+_COLLISION_CHECKS = {
+    (appointments, providers, excluded): _collision_composed(appointments, providers, excluded)
+    for appointments, providers, excluded in product((False, True), repeat=3)
+    if appointments or providers or not excluded
+}
+_PROVIDER_OVERLAPS = {
+    shape: _provider_overlaps_composed(*shape) for shape in product((False, True), repeat=2)
+}

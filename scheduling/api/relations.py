@@ -9,20 +9,22 @@ location check follows the model's declared ``location_scope``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, UUIDField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
 from scheduling.access import Access
 from scheduling.api.serializers import StrictUUIDField
-from scheduling.db import fetch_together
+from scheduling.db import Composed, equals_any, run_together
 from scheduling.exceptions import NotFound
 from scheduling.models import Definition
-from scheduling.models.base import location_id_of
+from scheduling.models.base import declared_scope, location_id_of
 
 
 def label(model) -> str:
@@ -59,10 +61,12 @@ def preresolve(
     """Resolve every id a request names before its fields are validated one by one.
 
     ``named``: ``(queryset, raw values)`` pairs, the values as the request gave them
-    (``named_ids``). One round trip for all of them (``fetch_together``: a statement per
+    (``named_ids``). One round trip for all of them (``run_together``: a statement per
     queryset); the objects found and the ids found unknown both go into ``cache``, so
     that resolving the fields afterwards (``resolve_many`` with the cache) makes no
-    query. Values that are not UUID strings are left for the fields to refuse.
+    query. Values that are not UUID strings are left for the fields to refuse. Each
+    queryset's statement is composed once (``Composed``; a field's queryset is its
+    declaration's, see ``_Resolving.__deepcopy__``).
     """
     wanted: dict[int, tuple[QuerySet, set[UUID]]] = {}
     for queryset, values in named:
@@ -76,15 +80,44 @@ def preresolve(
     for ident, (queryset, ids) in wanted.items():
         ids = {v for v in ids if (ident, v) not in cache and (ident, v) not in cache.missing}
         if ids:
-            batch.append((ident, ids, queryset.restrict(access, named=True).filter(uuid__in=ids)))
-    fetched = fetch_together([queryset for _ident, _ids, queryset in batch])
-    for (ident, ids, _queryset), objects in zip(batch, fetched, strict=True):
+            batch.append((ident, ids, _named(queryset)))
+    statements = [
+        composed.statement(org=access.org.pk, uuids=sorted(ids))
+        for _ident, ids, composed in batch
+        if composed is not None
+    ]
+    fetched = iter(run_together(statements))
+    for ident, ids, composed in batch:
+        objects = [] if composed is None else composed.read(next(fetched))
         found = {obj.uuid: obj for obj in objects}
         for value in ids:
             if value in found:
                 cache[(ident, value)] = found[value]
             else:
                 cache.missing.add((ident, value))
+
+
+#: ``preresolve``'s statement of each queryset it met (its field's: one per declaration).
+_NAMED_STATEMENTS: WeakKeyDictionary[QuerySet, Composed | None] = WeakKeyDictionary()
+
+
+def _named(queryset: QuerySet) -> Composed | None:
+    """The rows of ``queryset`` a request of an org may name, among some ids: composed
+    once per queryset (``Composed``). None: the model declares no scope (names nothing)."""
+    if queryset not in _NAMED_STATEMENTS:
+        composed = None
+        if declared_scope(queryset.model) is not None:
+            composed = Composed(
+                lambda v: (
+                    queryset.restrict(Access(v["org"], location_ids=None), named=True)
+                    .filter(equals_any("uuid", v["uuids"], UUIDField()))
+                    .order_by()
+                ),
+                org=1_000_000_001,
+                uuids=[UUID(int=1_000_000_002)],
+            )
+        _NAMED_STATEMENTS[queryset] = composed
+    return _NAMED_STATEMENTS[queryset]
 
 
 def named_ids(rows: Iterable[Mapping], fields: Mapping) -> Iterator[tuple[QuerySet, list]]:
@@ -152,6 +185,23 @@ def resolve_one(access: Access, queryset: QuerySet, value: UUID, cache=None):
 
 class _Resolving:
     default_error_messages = {"not_found": "{label} {ids} not found."}
+
+    def __deepcopy__(self, memo):
+        """A serializer's copy of its declared field (DRF copies them for every
+        instance, from the arguments they were declared with) shares the declaration's
+        queryset: deep-copying a queryset costs more than the rest of the field, and
+        nobody evaluates it (each use derives its own: ``restrict``, ``_named``), so one
+        object per declaration is safe, and ``preresolve`` composes its statement once."""
+
+        def copied(value):
+            return value if isinstance(value, QuerySet) else copy.deepcopy(value, memo)
+
+        args = [copied(value) for value in self._args]
+        kwargs = {
+            key: value if key == "validators" else copied(value)
+            for key, value in self._kwargs.items()
+        }
+        return self.__class__(*args, **kwargs)
 
     def _resolve(self, values: list[UUID]) -> list:
         context = self.context
@@ -238,6 +288,11 @@ class OrgRelatedQueryListField(OrgRelatedListField):
         return parts or empty
 
 
+#: The queryset of every definition field (``_Resolving.__deepcopy__``): the category is
+#: checked on the definition found, so one statement resolves the ids of them all.
+_DEFINITIONS = Definition.objects.all()
+
+
 class DefinitionField(OrgRelatedField):
     """A ``*_uuid`` naming a definition of one category (a cancel reason, a tag …).
 
@@ -251,7 +306,7 @@ class DefinitionField(OrgRelatedField):
 
     def __init__(self, category: str, **kwargs):
         self.category = category
-        super().__init__(Definition.objects.all(), **kwargs)
+        super().__init__(_DEFINITIONS, **kwargs)
 
     def to_internal_value(self, data):
         definition = super().to_internal_value(data)
@@ -265,7 +320,7 @@ class DefinitionListField(OrgRelatedListField):
 
     def __init__(self, category: str, **kwargs):
         self.category = category
-        super().__init__(Definition.objects.all(), **kwargs)
+        super().__init__(_DEFINITIONS, **kwargs)
 
     def to_internal_value(self, data):
         definitions = super().to_internal_value(data)

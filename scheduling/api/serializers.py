@@ -7,6 +7,8 @@ optional field means "not given"), ``model_field`` (limits taken from the model)
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.field_mapping import get_field_kwargs
@@ -47,6 +49,35 @@ class InputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         return {key: value for key, value in super().validate(attrs).items() if value is not None}
+
+    def get_fields(self):
+        """The declared fields, this instance's own. DRF deep-copies each (builds it
+        anew from its arguments: most of the cost of a request's serializer); a plain
+        field holds nothing of a request but what binding it sets, so a shallow copy,
+        bound afresh, is the same field (``_unbound_copy``)."""
+        return {name: _unbound_copy(field) for name, field in self._declared_fields.items()}
+
+
+def _unbound_copy(field: serializers.Field) -> serializers.Field:
+    """A copy of a declared field, as yet unbound. One that is or holds a serializer is
+    deep-copied as DRF copies it (a serializer keeps its own bound fields); a list or
+    dict field gets a copy of its child, bound to the copy as the declaration's is."""
+    if _holds_serializer(field):
+        return copy.deepcopy(field)
+    fresh = copy.copy(field)
+    child = getattr(field, "child", None)
+    if isinstance(child, serializers.Field):
+        fresh.child = copy.copy(child) if not hasattr(child, "child") else _unbound_copy(child)
+        fresh.child.parent = fresh  # its name and source ("") are the declaration's
+    return fresh
+
+
+def _holds_serializer(field: serializers.Field) -> bool:
+    while isinstance(field, serializers.Field):
+        if isinstance(field, serializers.BaseSerializer):
+            return True
+        field = getattr(field, "child", None)
+    return False
 
 
 def model_field(model, name: str, field_class=None, **kwargs) -> serializers.Field:

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from appointments.models import Appointment, AppointmentHistory
 from scheduling.db import (
     Composed,
+    equals_any,
     fetch_together,
     insert_together,
+    new_ids,
     prepared_cursor,
     run_together,
 )
@@ -118,6 +120,36 @@ def test_instances_inserted_together_are_saved_as_bulk_create_would():
         insert_together([[missing_uuid]])
 
 
+def test_rows_carrying_keys_drawn_by_new_ids_are_inserted_with_them():
+    """Keys drawn ahead (``new_ids``: distinct, from the table's sequence) are the rows'
+    own once inserted; the rows then need no save to be named."""
+    appointment = AppointmentFactory()
+    (drawn,) = run_together([new_ids(AppointmentHistory, 2)])
+    ids = [pk for (pk,) in drawn]
+    assert len(set(ids)) == 2
+    entries = [
+        AppointmentHistory(
+            pk=pk,
+            org_id=appointment.org_id,
+            appointment=appointment,
+            appointment_uuid=appointment.uuid,
+            action="created",
+            version=n,
+        )
+        for n, pk in enumerate(ids, start=1)
+    ]
+    insert_together([entries])
+    saved = AppointmentHistory.objects.filter(appointment=appointment).order_by("version")
+    assert [(e.pk, e.version) for e in saved] == [(pk, n) for n, pk in enumerate(ids, start=1)]
+    later = AppointmentHistory.objects.create(
+        org_id=appointment.org_id,
+        appointment=appointment,
+        appointment_uuid=appointment.uuid,
+        action="created",
+    )
+    assert later.pk not in ids
+
+
 def _chairs(v: dict):
     """A statement of several kinds of value: ids, a list for ANY, text, a number."""
     return (
@@ -173,7 +205,40 @@ def test_a_sentinel_the_statement_does_not_hold_is_refused():
         composed.rows(org=1, locations=[1], name="x", order=0, unused=date(2026, 1, 1))
 
 
-def test_only_values_lists_are_composed():
-    composed = Composed(lambda v: Operatory.objects.filter(org=v["org"]), org=1_000_000_001)
+def test_a_composed_model_statement_reads_instances():
+    """A model queryset composed: its instances, ``select_related`` loaded, alone
+    (``rows``) or from rows sent with others (``read``); ``equals_any`` as its ``__in``."""
+    location = LocationFactory()
+    chairs = [
+        OperatoryFactory(org=location.org, location=location, name=f"Op {n}", item_order=n)
+        for n in range(3)
+    ]
+    composed = Composed(
+        lambda v: (
+            Operatory.objects.filter(equals_any("id", v["ids"]), org=v["org"])
+            .select_related("location")
+            .order_by("item_order")
+        ),
+        org=1_000_000_001,
+        ids=[1_000_000_002],
+    )
+    wanted = [chairs[2].pk, chairs[0].pk]
+    read = composed.rows(org=location.org_id, ids=wanted)
+    assert [(chair.pk, chair.name) for chair in read] == [
+        (chairs[0].pk, "Op 0"),
+        (chairs[2].pk, "Op 2"),
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        assert read[0].location.timezone == location.timezone
+    assert len(ctx.captured_queries) == 0
+    (rows,) = run_together([composed.statement(org=location.org_id, ids=[chairs[1].pk])])
+    assert composed.read(rows) == [chairs[1]]
+    assert composed.rows(org=location.org_id + 1, ids=wanted) == []
+
+
+def test_only_instances_and_values_lists_are_composed():
+    composed = Composed(
+        lambda v: Operatory.objects.filter(org=v["org"]).values(), org=1_000_000_001
+    )
     with pytest.raises(TypeError):
         composed.rows(org=1)
