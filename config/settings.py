@@ -54,13 +54,13 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The browser's (the admin, the docs): API calls pass through them (config/middleware.py).
+    # Sessions, the admin's user and messages: API calls pass through them (config/middleware.py).
     "config.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.BrowserCsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "config.middleware.BrowserAuthenticationMiddleware",
     "config.middleware.BrowserMessageMiddleware",
-    "config.middleware.BrowserXFrameOptionsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
