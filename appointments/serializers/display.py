@@ -19,9 +19,10 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import QuerySet
 
+from appointments import tally
 from appointments.columns import Column, column_sql
 from appointments.models import (
     Appointment,
@@ -32,6 +33,7 @@ from appointments.models import (
 )
 from scheduling.access import Access
 from scheduling.api.authentication import Companion
+from scheduling.api.pagination import MAX_PAGE_SIZE
 from scheduling.db import prepared_cursor
 from scheduling.models import (
     Definition,
@@ -59,8 +61,9 @@ _COLUMNS = (
 
 
 @cache
-def _select() -> str:
-    """The display SELECT without its WHERE, composed once from the models' tables."""
+def _parts() -> tuple[str, str]:
+    """The display SELECT's columns and its joined tables (the appointment is ``a``),
+    composed once from the models' tables."""
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (
@@ -112,14 +115,21 @@ def _select() -> str:
         # of it and the statement stays one round trip.
         recall=column_sql(Column.RECALL, "a"),
     )
-    return (
-        f"SELECT {columns}"
-        f" FROM {table[Appointment]} a"
+    joined = (
+        f"{table[Appointment]} a"
         f" JOIN {table[Location]} l ON l.id = a.location_id"
         f" JOIN {table[Patient]} p ON p.id = a.patient_id"
         f" LEFT JOIN {table[Operatory]} o ON o.id = a.operatory_id"
         f" LEFT JOIN {table[AppointmentType]} t ON t.id = a.appointment_type_id"
     )
+    return columns, joined
+
+
+@cache
+def _select() -> str:
+    """The display SELECT without its WHERE, composed once from the models' tables."""
+    columns, joined = _parts()
+    return f"SELECT {columns} FROM {joined}"
 
 
 def display_rows(ids: Sequence[int]) -> list[dict]:
@@ -133,6 +143,57 @@ def display_rows(ids: Sequence[int]) -> list[dict]:
 
 
 _RESTRICTION = Restriction(Appointment, "k")
+
+
+@cache
+def _ordering() -> str:
+    """The model's ordering (``Appointment._meta.ordering``) as the ORM writes it over the
+    unaliased table (the expression its index holds), values inlined: constant SQL."""
+    compiler = Appointment.objects.all().query.get_compiler(DEFAULT_DB_ALIAS)
+    return ", ".join(
+        connection.ops.compose_sql(sql, params)
+        for _expression, (sql, params, _is_ref) in compiler.get_order_by()
+    )
+
+
+@cache
+def _select_listing() -> str:
+    """A page of every appointment the caller may see, with the total, in one statement.
+
+    ``page`` takes the page's keys in the model's order from the org's index (an index
+    range that stops at the page's end) and numbers them; ``tally`` is the caller's total
+    (``appointments.tally``). The tally's row is always there, joined to the page's rows
+    if any: a page past the end is one row of total and NULLs.
+    """
+    columns, joined = _parts()
+    table = connection.ops.quote_name(Appointment._meta.db_table)
+    ordering = _ordering()
+    restriction = Restriction(Appointment, table)
+    return (
+        f"WITH page AS (SELECT id, n FROM (SELECT {table}.id,"
+        f" row_number() OVER (ORDER BY {ordering}) AS n FROM {table} WHERE {restriction.sql}"
+        f" ORDER BY {ordering} LIMIT {MAX_PAGE_SIZE} OFFSET %s::bigint) numbered"
+        f" WHERE n <= %s::bigint),"
+        f" tally AS ({tally.TOTAL_SQL})"
+        f" SELECT tally.*, {columns}"
+        f" FROM tally LEFT JOIN (page JOIN ({joined}) ON a.id = page.id) ON TRUE"
+        f" ORDER BY page.n"
+    )
+
+
+def display_listing(access: Access, offset: int, limit: int) -> tuple[list[dict], int]:
+    """Rows ``offset`` to ``offset + limit`` of ``Appointment.objects.restrict(access)``
+    (the model's order) rendered, and how many there are; one prepared statement."""
+    if limit > MAX_PAGE_SIZE:
+        raise ValueError(f"a page holds {MAX_PAGE_SIZE} appointments at most")
+    params = [*_RESTRICTION.params(access), offset, offset + limit]
+    params += tally.total_params(access)
+    with prepared_cursor() as cursor:
+        cursor.execute(_select_listing(), params)
+        rows = cursor.fetchall()
+    total, deltas = rows[0][:2]
+    items = [render(row[2:]) for row in rows if row[2] is not None]
+    return items, tally.read_total(access, total, deltas)
 
 
 def _select_one(org: str, locations: str) -> str:
