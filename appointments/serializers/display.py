@@ -61,10 +61,8 @@ _COLUMNS = (
 
 
 @cache
-def _parts() -> tuple[str, str]:
-    """The display SELECT's columns and its joined tables (the appointment is ``a``),
-    composed once from the models' tables."""
-    table = {
+def _tables() -> dict:
+    return {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (
             Appointment,
@@ -80,16 +78,53 @@ def _parts() -> tuple[str, str]:
             FlowStatus,
         )
     }
-    providers = (
-        f"(SELECT json_agg(json_build_array(pr.uuid, pr.first_name, pr.last_name, pr.suffix)"
-        f" ORDER BY ap.item_order, ap.id) FROM {table[AppointmentProvider]} ap"
-        f" JOIN {table[Provider]} pr ON pr.id = ap.provider_id WHERE ap.appointment_id = a.id)"
+
+
+@cache
+def _lists() -> dict[str, tuple[str, str, str]]:
+    """The appointment's ordered lists (providers, tags): each an aggregate, the tables
+    it reads and the column naming the appointment."""
+    table = _tables()
+    return {
+        "providers": (
+            "json_agg(json_build_array(pr.uuid, pr.first_name, pr.last_name, pr.suffix)"
+            " ORDER BY ap.item_order, ap.id)",
+            f"{table[AppointmentProvider]} ap JOIN {table[Provider]} pr ON pr.id = ap.provider_id",
+            "ap.appointment_id",
+        ),
+        "tags": (
+            "json_agg(json_build_array(d.uuid, d.name) ORDER BY d.item_order, d.name, d.id)",
+            f"{table[AppointmentTag]} tg JOIN {table[Definition]} d ON d.id = tg.definition_id",
+            "tg.appointment_id",
+        ),
+    }
+
+
+def _lists_of_page() -> str:
+    """CTEs ``page_providers`` and ``page_tags``: the lists of the appointments of a CTE
+    ``page`` (``id``), in one aggregate pass each (for 50 rows, a quarter of a
+    millisecond less than a subquery run per row)."""
+    return ", ".join(
+        f"page_{name} AS (SELECT {key} AS appointment_id, {aggregate} AS {name}"
+        f" FROM {tables} WHERE {key} IN (SELECT id FROM page) GROUP BY {key})"
+        for name, (aggregate, tables, key) in _lists().items()
     )
-    tags = (
-        f"(SELECT json_agg(json_build_array(d.uuid, d.name) ORDER BY d.item_order, d.name, d.id)"
-        f" FROM {table[AppointmentTag]} tg JOIN {table[Definition]} d ON d.id = tg.definition_id"
-        f" WHERE tg.appointment_id = a.id)"
-    )
+
+
+@cache
+def _parts(of_page: bool = False) -> tuple[str, str]:
+    """The display SELECT's columns and its joined tables (the appointment is ``a``),
+    composed once from the models' tables. ``of_page``: the lists are read from
+    ``_lists_of_page`` (joined to ``a``), not by a subquery per row."""
+    table = _tables()
+    lists = {
+        name: (
+            f"page_{name}.{name}"
+            if of_page
+            else f"(SELECT {aggregate} FROM {tables} WHERE {key} = a.id)"
+        )
+        for name, (aggregate, tables, key) in _lists().items()
+    }
     total = (
         f"(SELECT SUM(pc.fee) FROM {table[AppointmentProcedure]} pc WHERE pc.appointment_id = a.id)"
     )
@@ -108,8 +143,8 @@ def _parts() -> tuple[str, str]:
         flow=ref(FlowStatus, "flow_status_id"),
         cancel=ref(Definition, "cancel_reason_id"),
         broken=ref(Definition, "broken_reason_id"),
-        providers=providers,
-        tags=tags,
+        providers=lists["providers"],
+        tags=lists["tags"],
         total=total,
         # The recall the appointment fulfils lives in the recalls app, above this one: it
         # registers the subquery (``appointments.columns``), so this app imports nothing
@@ -123,6 +158,10 @@ def _parts() -> tuple[str, str]:
         f" LEFT JOIN {table[Operatory]} o ON o.id = a.operatory_id"
         f" LEFT JOIN {table[AppointmentType]} t ON t.id = a.appointment_type_id"
     )
+    if of_page:
+        joined += "".join(
+            f" LEFT JOIN page_{name} ON page_{name}.appointment_id = a.id" for name in lists
+        )
     return columns, joined
 
 
@@ -166,7 +205,7 @@ def _select_listing() -> str:
     (``appointments.tally``). The tally's row is always there, joined to the page's rows
     if any: a page past the end is one row of total and NULLs.
     """
-    columns, joined = _parts()
+    columns, joined = _parts(of_page=True)
     table = connection.ops.quote_name(Appointment._meta.db_table)
     ordering = _ordering()
     restriction = Restriction(Appointment, table)
@@ -175,6 +214,7 @@ def _select_listing() -> str:
         f" row_number() OVER (ORDER BY {ordering}) AS n FROM {table} WHERE {restriction.sql}"
         f" ORDER BY {ordering} LIMIT {MAX_PAGE_SIZE} OFFSET %s::bigint) numbered"
         f" WHERE n <= %s::bigint),"
+        f" {_lists_of_page()},"
         f" tally AS ({tally.TOTAL_SQL})"
         f" SELECT tally.*, {columns}"
         f" FROM tally LEFT JOIN (page JOIN ({joined}) ON a.id = page.id) ON TRUE"

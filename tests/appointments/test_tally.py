@@ -11,13 +11,19 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from appointments import tally
-from appointments.models import Appointment, AppointmentStatus, AppointmentTally
+from appointments.models import Appointment, AppointmentStatus, AppointmentTag, AppointmentTally
 from scheduling.access import Access
 from scheduling.models import Role
 from tests.appointments.conftest import DAY
 from tests.concurrency import run_concurrently
 from tests.conftest import api_for
-from tests.factories import AppointmentFactory, OperatoryFactory, PatientFactory
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentProviderFactory,
+    DefinitionFactory,
+    OperatoryFactory,
+    PatientFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -287,9 +293,15 @@ class TestTheUnfilteredPageIsTheFilteredOne:
     @pytest.fixture
     def rows(self, org, chair, ny_chair):
         start = datetime(2031, 3, 3, 15, 0, tzinfo=UTC)
+        tags = [DefinitionFactory(org=org, category="AppointmentTag") for _ in range(2)]
         for i in range(7):  # ties on the start (ordered by uuid), and two locations
             at = start + timedelta(hours=i // 3)
-            AppointmentFactory(org=org, operatory=(chair, ny_chair)[i % 2], start_at=at)
+            row = AppointmentFactory(org=org, operatory=(chair, ny_chair)[i % 2], start_at=at)
+            for order in range(i % 3):  # no provider, one, two (the lists are read per page)
+                AppointmentProviderFactory(org=org, appointment=row, item_order=2 - order)
+            AppointmentTag.objects.bulk_create(
+                AppointmentTag(org=org, appointment=row, definition=tag) for tag in tags[: i % 3]
+            )
         for operatory in (chair, ny_chair):  # no time: after every other
             AppointmentFactory(
                 org=org, operatory=operatory, status="unscheduled", start_at=None, end_at=None
@@ -300,7 +312,7 @@ class TestTheUnfilteredPageIsTheFilteredOne:
     @pytest.mark.parametrize("who", ["admin", "limited_client"])
     def test_every_page(self, request, who, rows):
         client = request.getfixturevalue(who)
-        pages = []
+        pages, listed_with_lists = [], []
         for page in (1, 2, 3, 9):
             fast = client.get("appointments", {"page": page, "page_size": 4}).json()
             counted = client.get(
@@ -308,6 +320,9 @@ class TestTheUnfilteredPageIsTheFilteredOne:
             ).json()
             assert fast == counted
             pages.append([item["id"] for item in fast["items"]])
+            listed_with_lists += [
+                i for i in fast["items"] if len(i["providers"]) == len(i["tags"]) == 2
+            ]
         listed = [uuid for page in pages for uuid in page]
         access = Access.member(client.user, client.org.uuid)
         expected = [
@@ -315,3 +330,4 @@ class TestTheUnfilteredPageIsTheFilteredOne:
         ]
         assert listed == expected
         assert pages[-1] == [] and fast["total"] == len(expected)
+        assert listed_with_lists  # two providers and two tags, in their order
