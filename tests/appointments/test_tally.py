@@ -331,3 +331,7 @@ class TestTheUnfilteredPageIsTheFilteredOne:
         assert listed == expected
         assert pages[-1] == [] and fast["total"] == len(expected)
         assert listed_with_lists  # two providers and two tags, in their order
+        # A page of more than 50 (prepared apart: its statement reads up to 200 keys).
+        big = client.get("appointments", {"page_size": 51}).json()
+        assert [item["id"] for item in big["items"]] == expected
+        assert big == client.get("appointments", {"page_size": 51, "status": EVERY_STATUS}).json()
