@@ -5,6 +5,8 @@ one SQL statement, composed once, fetches every field ``AppointmentSerializer``
 declares (the references, the ordered providers and tags as JSON aggregates, the
 procedure total), and ``render`` turns each row into the response dict with plain
 Python: no model instances, no per-request query compilation, no DRF field machinery.
+The unfiltered list (``display_listing``) is one statement too: the page's keys from the
+org's index, their rows, and the total from the tally (``appointments.tally``).
 
 ``AppointmentSerializer`` stays the declaration (the OpenAPI schema, the field list);
 ``tests/appointments/test_display.py`` holds the two to the same output for appointments
@@ -14,7 +16,7 @@ guards the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -385,10 +387,10 @@ class AppointmentDisplayMixin:
             row["warnings"] = SchedulingWarningSerializer(warnings, many=True, context=context).data
         return row
 
-    def display_page(self, queryset: QuerySet, *, count: Callable[[], int] | None = None):
-        """A page of ``queryset`` (its order kept): ids first, then one display query.
-        ``count``: how to know the total without counting (see ``PagePagination``)."""
+    def display_page(self, queryset: QuerySet):
+        """A page of ``queryset`` (its order kept): the count and the ids first, then one
+        display query. (Every appointment the caller may see: ``display_listing``.)"""
         ids = self.paginator.paginate_queryset(
-            queryset.values_list("id", flat=True), self.request, view=self, count=count
+            queryset.values_list("id", flat=True), self.request, view=self
         )
         return self.get_paginated_response(display_rows(ids))
