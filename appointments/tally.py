@@ -77,16 +77,29 @@ SELECT %s, location_id, SUM(n) FROM gone GROUP BY location_id HAVING SUM(n) <> 0
 """
 
 
+#: The caller's total and the org's number of deltas, as one row: a statement of its own,
+#: or a CTE of another read sent with it (``total_params``, then ``read_total``).
+TOTAL_SQL = _SUM
+
+
+def total_params(access: Access) -> list:
+    return [*_RESTRICTION.params(access), access.org.pk]
+
+
+def read_total(access: Access, total: int, deltas: int) -> int:
+    """The total ``TOTAL_SQL`` read, once its row is in (folding the deltas if many)."""
+    if deltas > FOLD_ABOVE:
+        fold(access.org.pk)
+    return total
+
+
 def appointment_total(access: Access) -> int:
     """How many appointments ``access`` may see: ``Appointment.objects.restrict(access)
     .count()``, read from the tally (one statement; a second now and then folds it)."""
-    org_id = access.org.pk
     with prepared_cursor() as cursor:
-        cursor.execute(_SUM, [*_RESTRICTION.params(access), org_id])
+        cursor.execute(TOTAL_SQL, total_params(access))
         total, deltas = cursor.fetchone()
-    if deltas > FOLD_ABOVE:
-        fold(org_id)
-    return total
+    return read_total(access, total, deltas)
 
 
 def fold(org_id: int) -> None:

@@ -23,13 +23,13 @@ from appointments.serializers import queries as q
 from appointments.serializers import results as r
 from appointments.serializers.display import (
     AppointmentDisplayMixin,
+    display_listing,
     display_one,
     display_one_with_token,
     render,
 )
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
-from appointments.tally import appointment_total
 from scheduling.access import NOT_READ
 from scheduling.api.views import PAGE_PARAMS, OrgViewSet
 from scheduling.exceptions import NotFound
@@ -106,11 +106,12 @@ class AppointmentViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        # Unfiltered, the total is the tally the database keeps, not a count of the org.
-        unfiltered = PAGE_PARAMS.issuperset(request.query_params)
-        count = partial(appointment_total, self.access) if unfiltered else None
-        return self.display_page(queryset, count=count)
+        if PAGE_PARAMS.issuperset(request.query_params):
+            # Unfiltered: the page, its rows and the tally the database keeps (not a count
+            # of the org) in one statement.
+            rows = self.paginator.paginate_read(request, partial(display_listing, self.access))
+            return self.get_paginated_response(rows)
+        return self.display_page(self.filter_queryset(self.get_queryset()))
 
     def read_with_token(self):
         if self.action == "retrieve":

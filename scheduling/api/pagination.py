@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -56,10 +57,20 @@ class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None, *, count=None):
         """The page's rows. ``count``: a callable answering the total when the caller knows
         a cheaper way than ``queryset.count()`` (called once the parameters are valid)."""
+
+        def read(offset: int, limit: int) -> tuple[list, int]:
+            total = queryset.count() if count is None else count()
+            return list(queryset[offset : offset + limit]), total
+
+        return self.paginate_read(request, read)
+
+    def paginate_read(self, request, read: Callable[[int, int], tuple[list, int]]) -> list:
+        """The page's rows as ``read(offset, limit)`` answers them with the total, for a
+        caller that reads both its own way (one statement, say); called once the
+        parameters are valid. A page past the end is ``[]`` with the real total."""
         self.page, self.page_size = self.parse(request)
-        self.total = queryset.count() if count is None else count()
-        offset = (self.page - 1) * self.page_size
-        return list(queryset[offset : offset + self.page_size])
+        rows, self.total = read((self.page - 1) * self.page_size, self.page_size)
+        return rows
 
     def get_paginated_response(self, data):
         return Response(
