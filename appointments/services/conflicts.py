@@ -37,11 +37,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import product
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce
 
 from appointments.models import (
     LIVE_STATUSES,
+    START_SORT_KEY,
     Appointment,
     AppointmentProvider,
     AppointmentRule,
@@ -443,13 +445,18 @@ def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
 
     def build(v: dict):
         links = (
-            AppointmentProvider.objects.filter(
+            AppointmentProvider.objects.alias(start_key=_LINKED_START_KEY)
+            .filter(
                 equals_any("provider", v["providers"]),
                 org=v["org"],
+                appointment__org=v["org"],
                 appointment__status__in=LIVE_STATUSES,
                 appointment__start_at__lt=v["end"],
                 appointment__end_at__gt=v["start"],
                 appointment__start_at__gt=v["earliest"],
+                # The appointments found by their start (as ``_collision_check`` finds them).
+                start_key__gt=v["earliest"],
+                start_key__lt=v["end"],
             )
             .select_related(
                 "provider",
@@ -562,9 +569,14 @@ def _collision_composed(appointments: bool, providers: bool, excluded: bool) -> 
             collides |= Exists(others.filter(operatory=v["operatory"]))
         busy = Value(False)
         if providers:
+            # Found by their start: the (org, start key) index reads the window's
+            # appointments, however long the providers' history (without it, PostgreSQL
+            # scans the org's appointments: ~10 ms at 100,000).
             busy = Exists(
-                others.filter(
+                others.alias(start_key=START_SORT_KEY).filter(
                     equals_any("provider_links__provider", v["providers"]),
+                    start_key__gt=v["earliest"],
+                    start_key__lt=v["end"],
                     provider_links__org=v["org"],
                 )
             )
@@ -578,6 +590,8 @@ def _collision_composed(appointments: bool, providers: bool, excluded: bool) -> 
     return Composed(build, **{name: _SENTINELS[name] for name in names})
 
 
+#: ``START_SORT_KEY`` of a provider link's appointment: the (org, start key) index's.
+_LINKED_START_KEY = Coalesce("appointment__start_at", Cast(Value("infinity"), DateTimeField()))
 _START_SENTINEL = datetime(1901, 1, 3, 0, 0, 1, tzinfo=UTC)
 #: Values no slot has, standing for the slot's in the composed statements (``Composed``).
 _SENTINELS = {
