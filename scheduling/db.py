@@ -150,7 +150,9 @@ def fetch_together(querysets: Sequence[QuerySet]) -> list[list]:
     return [[] if c is None else list(_rows(*c, next(fetched))) for c in compilers]
 
 
-def insert_together(groups: Iterable[Sequence[Model]]) -> None:
+def insert_together(
+    groups: Iterable[Sequence[Model]], *, then: Sequence[tuple[str, Sequence]] = ()
+) -> list[list[tuple]]:
     """INSERT new instances, each group (of one model) as one multi-row statement, every
     group in one round trip (``run_together``).
 
@@ -158,7 +160,8 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
     saved first), without reading back primary keys: for rows nobody refers to next
     (links, history entries), or rows that carry theirs (drawn with ``new_ids``), which
     may come in a group before the rows that name them. A database error is Django's, as
-    from ``bulk_create``.
+    from ``bulk_create``. ``then``: statements ``(sql, params)`` run after the inserts, in
+    the same round trip (each sees them); the rows of each are returned.
     """
     groups = [list(group) for group in groups]
     statements = []
@@ -177,10 +180,11 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
         query = InsertQuery(model)
         query.insert_values(fields, group)
         statements.extend(query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql())
-    run_together(statements)
+    results = run_together([*statements, *then])
     for group in groups:
         for obj in group:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+    return results[len(statements) :]
 
 
 def new_ids(model: type[Model], count: int = 1) -> tuple[str, list]:

@@ -50,7 +50,7 @@ from appointments.models import (
 )
 from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
-from scheduling.db import Composed, equals_any
+from scheduling.db import Composed, equals_any, run_together
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
 from scheduling.models import Location
@@ -102,6 +102,10 @@ class Conflicts:
     appointments: list[Appointment] = field(default_factory=list)
     blockouts: list = field(default_factory=list)
     providers: list[ProviderOverlap] = field(default_factory=list)
+    #: ``ensure_slot_free``: a provider is booked elsewhere meanwhile; the read of those
+    #: appointments, for the caller to send with its write (its ``overlaps`` are
+    #: ``providers``).
+    providers_read: OverlapsRead | None = None
 
     @property
     def blocking_blockouts(self) -> list:
@@ -424,20 +428,48 @@ def provider_overlaps(
     ``location_ids`` limits them to the locations a caller may see (None: every one).
     One statement per shape, composed once (``Composed``).
     """
-    provider_ids = list(provider_ids)
-    if not provider_ids:
+    read = OverlapsRead.of(slot, provider_ids, location_ids)
+    if read is None:
         return []
-    shape = (slot.exclude_appointment_id is not None, location_ids is not None)
-    links = _PROVIDER_OVERLAPS[shape].rows(
-        org=slot.org_id,
-        start=slot.start,
-        end=slot.end,
-        earliest=earliest_start(slot.start),
-        providers=provider_ids,
-        exclude=slot.exclude_appointment_id,
-        locations=None if location_ids is None else sorted(location_ids),
-    )
-    return [ProviderOverlap(provider=link.provider, appointment=link.appointment) for link in links]
+    (rows,) = run_together([read.statement])
+    return read.overlaps(rows)
+
+
+@dataclass(frozen=True)
+class OverlapsRead:
+    """``provider_overlaps``' read, to send with other statements (``statement``); its
+    rows are then the ``overlaps``."""
+
+    statement: tuple[str, Sequence]
+    composed: Composed
+
+    @classmethod
+    def of(
+        cls, slot: Slot, provider_ids: Iterable[int], location_ids: frozenset[int] | None = None
+    ) -> OverlapsRead | None:
+        """None: no providers, nothing to read."""
+        provider_ids = list(provider_ids)
+        if not provider_ids:
+            return None
+        composed = _PROVIDER_OVERLAPS[
+            slot.exclude_appointment_id is not None, location_ids is not None
+        ]
+        statement = composed.statement(
+            org=slot.org_id,
+            start=slot.start,
+            end=slot.end,
+            earliest=earliest_start(slot.start),
+            providers=provider_ids,
+            exclude=slot.exclude_appointment_id,
+            locations=None if location_ids is None else sorted(location_ids),
+        )
+        return cls(statement, composed)
+
+    def overlaps(self, rows: list[tuple]) -> list[ProviderOverlap]:
+        return [
+            ProviderOverlap(provider=link.provider, appointment=link.appointment)
+            for link in self.composed.read(rows)
+        ]
 
 
 def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
@@ -501,8 +533,9 @@ def ensure_slot_free(
 
     Call inside the transaction that writes the appointment: the locks are held until
     that transaction commits, so no other booking of the chair, and no new blockout at
-    the location, can slip in between. ``provider_ids``: the booking's providers, whose
-    other appointments meanwhile come back in ``providers`` (a warning, never a refusal).
+    the location, can slip in between. ``provider_ids``: the booking's providers; when one
+    is booked elsewhere meanwhile, ``providers_read`` reads those appointments (a warning,
+    never a refusal), for the caller to send with its write.
     """
     provider_ids = list(provider_ids)
     # The locks, then (once they are held) whether anything could collide: one round trip.
@@ -515,7 +548,7 @@ def ensure_slot_free(
         if conflicts.blocking_codes:
             raise SchedulingConflict(conflicts, slot.timezone)
     if providers_busy:
-        conflicts.providers = provider_overlaps(slot, provider_ids)
+        conflicts.providers_read = OverlapsRead.of(slot, provider_ids)
     return conflicts
 
 
