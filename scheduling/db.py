@@ -31,6 +31,7 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BigIntegerField, BooleanField, F, Field, Func, Model, QuerySet, Value
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
+from psycopg.pq import ExecStatus
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
 
 
@@ -120,10 +121,16 @@ def run_together(statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         while True:
-            results.append(cursor.fetchall() if cursor.description is not None else [])
+            results.append(cursor.fetchall() if _returns_rows(cursor.cursor.pgresult) else [])
             if not cursor.nextset():
                 break
     return results
+
+
+def _returns_rows(result) -> bool:
+    """Whether a statement's result has rows to fetch: what ``cursor.description is not
+    None`` answers, without making a ``Column`` of each of its columns."""
+    return result is not None and bool(result.nfields or result.status == ExecStatus.TUPLES_OK)
 
 
 def fetch_together(querysets: Sequence[QuerySet]) -> list[list]:

@@ -613,9 +613,13 @@ def _collision_composed(appointments: bool, providers: bool, excluded: bool) -> 
                     provider_links__org=v["org"],
                 )
             )
-        return Location.objects.filter(pk=v["location"]).values_list(
-            ExpressionWrapper(collides, output_field=BooleanField()),
-            ExpressionWrapper(busy, output_field=BooleanField()),
+        return (
+            Location.objects.filter(pk=v["location"])
+            .values_list(
+                ExpressionWrapper(collides, output_field=BooleanField()),
+                ExpressionWrapper(busy, output_field=BooleanField()),
+            )
+            .order_by()  # one row: the location's name orders nothing
         )
 
     names = ["org", "location", "operatory", "start", "end", "earliest"]
