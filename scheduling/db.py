@@ -212,17 +212,38 @@ def _rows(compiler, values_list: bool, rows: list) -> Iterator:
 
 def _instances(compiler, rows: list) -> Iterator[Model]:
     """As ``ModelIterable`` makes instances from a compiler's rows."""
-    select, klass_info = compiler.select, compiler.klass_info
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
-    for row in compiler.results_iter([rows]):
-        obj = klass_info["model"].from_db(DEFAULT_DB_ALIAS, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        for name, position in compiler.annotation_col_map.items():
-            setattr(obj, name, row[position])
-        yield obj
+    return _Instances(compiler)(rows)
+
+
+class _Instances:
+    """What makes instances of a compiler's rows as ``ModelIterable`` does (the columns'
+    converters, the related objects' populators), worked out once: a composed statement
+    keeps its own for every run."""
+
+    def __init__(self, compiler):
+        select, klass_info = compiler.select, compiler.klass_info
+        self.compiler, self.model = compiler, klass_info["model"]
+        self.start, self.end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.fields = [column[0] for column in select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(self.fields)
+        self.composite = compiler.has_composite_fields(self.fields)
+
+    def __call__(self, rows: list) -> Iterator[Model]:
+        if self.converters:  # as ``results_iter`` converts them
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.composite:
+            rows = self.compiler.composite_fields_to_tuples(rows, self.fields)
+        start, end = self.start, self.end
+        for row in rows:
+            obj = self.model.from_db(DEFAULT_DB_ALIAS, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
+            yield obj
 
 
 class Composed:
@@ -279,7 +300,7 @@ class Composed:
         if missing := set(self._sentinels) - found:
             raise ValueError(f"sentinels not among the parameters: {sorted(missing)}")
         # What makes instances of the rows (the compiler keeps the columns' converters).
-        instances = compiler if queryset._iterable_class is ModelIterable else None
+        instances = _Instances(compiler) if queryset._iterable_class is ModelIterable else None
         return sql, slots, instances
 
     def _sentinel(self, param: Any) -> str | None:
@@ -304,8 +325,8 @@ class Composed:
     def read(self, rows: list[tuple]) -> list:
         """What the statement's ``rows`` (sent by the caller) stand for: instances of a
         model queryset, else the rows themselves."""
-        compiler = self._compiled()[2]
-        return rows if compiler is None else list(_instances(compiler, rows))
+        instances = self._compiled()[2]
+        return rows if instances is None else list(instances(rows))
 
     def rows(self, **values: Any) -> list:
         (rows,) = run_together([self.statement(**values)])
