@@ -13,6 +13,6 @@ class RecallsConfig(AppConfig):
 
         register_demo_seeder(demo.seed_recall_types)
         register_demo_seeder(demo.seed_patient_recalls)
-        register_listener(engine.on_appointment_event)
+        register_listener(engine.on_appointment_event, first_read=engine.open_recalls_read)
         register_column(Column.RECALL, selectors.fulfilled_recall_sql)
         register_column(Column.NEXT_RECALL_DUE, selectors.next_recall_due_sql)

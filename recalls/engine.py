@@ -51,7 +51,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentProcedure, AppointmentStatus
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from scheduling.db import Composed, equals_any
+from scheduling.db import Composed, equals_any, run_together
 from scheduling.locks import PATIENT_RECALLS, xact_lock
 from scheduling.timezones import day_start, zone
 
@@ -136,18 +136,41 @@ _OPEN_RECALLS = Composed(
 )
 
 
-def on_appointment_event(event: AppointmentEvent, appointments: Sequence[Appointment]) -> None:
-    """The listener registered in ``RecallsConfig.ready()`` (see the module docstring)."""
+def open_recalls_read(
+    event: AppointmentEvent, appointments: Sequence[Appointment]
+) -> tuple[str, Sequence] | None:
+    """The listener's first read (``register_listener``): the open recalls of the
+    appointments' patients or linked to them, locked; none for a completion, which reads
+    them only once it holds the patients' lock."""
+    if event is AppointmentEvent.COMPLETED:
+        return None
+    return _OPEN_RECALLS.statement(**_open_recalls_values(appointments))
+
+
+def _open_recalls_values(appointments: Sequence[Appointment]) -> dict:
+    return {
+        "org": appointments[0].org_id,
+        "patients": sorted({appointment.patient_id for appointment in appointments}),
+        "appointments": sorted(
+            {appointment.pk for appointment in appointments if appointment.pk is not None}
+        ),
+    }
+
+
+def on_appointment_event(
+    event: AppointmentEvent, appointments: Sequence[Appointment], read: list | None = None
+) -> None:
+    """The listener registered in ``RecallsConfig.ready()`` (see the module docstring).
+    ``read``: the rows of ``open_recalls_read``, when the writer sent it with its write."""
     org = appointments[0].org
     patient_ids = {appointment.patient_id for appointment in appointments}
     event_ids = {appointment.pk for appointment in appointments if appointment.pk is not None}
     if event is AppointmentEvent.COMPLETED:
         xact_lock(PATIENT_RECALLS, patient_ids)  # before the read: see the module docstring
+    if read is None:
+        (read,) = run_together([_OPEN_RECALLS.statement(**_open_recalls_values(appointments))])
     open_recalls = {
-        (recall.patient_id, recall.recall_type_id): recall
-        for recall in _OPEN_RECALLS.rows(
-            org=org.pk, patients=sorted(patient_ids), appointments=sorted(event_ids)
-        )
+        (recall.patient_id, recall.recall_type_id): recall for recall in _OPEN_RECALLS.read(read)
     }
     # A recall linked to one of the appointments follows it, whoever's it now is.
     patient_ids |= {patient_id for patient_id, _ in open_recalls}

@@ -31,6 +31,7 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BigIntegerField, BooleanField, F, Field, Func, Model, QuerySet, Value
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
+from psycopg.pq import ExecStatus
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
 
 
@@ -120,10 +121,16 @@ def run_together(statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         while True:
-            results.append(cursor.fetchall() if cursor.description is not None else [])
+            results.append(cursor.fetchall() if _returns_rows(cursor.cursor.pgresult) else [])
             if not cursor.nextset():
                 break
     return results
+
+
+def _returns_rows(result) -> bool:
+    """Whether a statement's result has rows to fetch: what ``cursor.description is not
+    None`` answers, without making a ``Column`` of each of its columns."""
+    return result is not None and bool(result.nfields or result.status == ExecStatus.TUPLES_OK)
 
 
 def fetch_together(querysets: Sequence[QuerySet]) -> list[list]:
@@ -150,7 +157,9 @@ def fetch_together(querysets: Sequence[QuerySet]) -> list[list]:
     return [[] if c is None else list(_rows(*c, next(fetched))) for c in compilers]
 
 
-def insert_together(groups: Iterable[Sequence[Model]]) -> None:
+def insert_together(
+    groups: Iterable[Sequence[Model]], *, then: Sequence[tuple[str, Sequence]] = ()
+) -> list[list[tuple]]:
     """INSERT new instances, each group (of one model) as one multi-row statement, every
     group in one round trip (``run_together``).
 
@@ -158,7 +167,8 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
     saved first), without reading back primary keys: for rows nobody refers to next
     (links, history entries), or rows that carry theirs (drawn with ``new_ids``), which
     may come in a group before the rows that name them. A database error is Django's, as
-    from ``bulk_create``.
+    from ``bulk_create``. ``then``: statements ``(sql, params)`` run after the inserts, in
+    the same round trip (each sees them); the rows of each are returned.
     """
     groups = [list(group) for group in groups]
     statements = []
@@ -177,10 +187,11 @@ def insert_together(groups: Iterable[Sequence[Model]]) -> None:
         query = InsertQuery(model)
         query.insert_values(fields, group)
         statements.extend(query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql())
-    run_together(statements)
+    results = run_together([*statements, *then])
     for group in groups:
         for obj in group:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+    return results[len(statements) :]
 
 
 def new_ids(model: type[Model], count: int = 1) -> tuple[str, list]:
@@ -201,17 +212,38 @@ def _rows(compiler, values_list: bool, rows: list) -> Iterator:
 
 def _instances(compiler, rows: list) -> Iterator[Model]:
     """As ``ModelIterable`` makes instances from a compiler's rows."""
-    select, klass_info = compiler.select, compiler.klass_info
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
-    for row in compiler.results_iter([rows]):
-        obj = klass_info["model"].from_db(DEFAULT_DB_ALIAS, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        for name, position in compiler.annotation_col_map.items():
-            setattr(obj, name, row[position])
-        yield obj
+    return _Instances(compiler)(rows)
+
+
+class _Instances:
+    """What makes instances of a compiler's rows as ``ModelIterable`` does (the columns'
+    converters, the related objects' populators), worked out once: a composed statement
+    keeps its own for every run."""
+
+    def __init__(self, compiler):
+        select, klass_info = compiler.select, compiler.klass_info
+        self.compiler, self.model = compiler, klass_info["model"]
+        self.start, self.end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.fields = [column[0] for column in select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(self.fields)
+        self.composite = compiler.has_composite_fields(self.fields)
+
+    def __call__(self, rows: list) -> Iterator[Model]:
+        if self.converters:  # as ``results_iter`` converts them
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.composite:
+            rows = self.compiler.composite_fields_to_tuples(rows, self.fields)
+        start, end = self.start, self.end
+        for row in rows:
+            obj = self.model.from_db(DEFAULT_DB_ALIAS, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
+            yield obj
 
 
 class Composed:
@@ -268,7 +300,7 @@ class Composed:
         if missing := set(self._sentinels) - found:
             raise ValueError(f"sentinels not among the parameters: {sorted(missing)}")
         # What makes instances of the rows (the compiler keeps the columns' converters).
-        instances = compiler if queryset._iterable_class is ModelIterable else None
+        instances = _Instances(compiler) if queryset._iterable_class is ModelIterable else None
         return sql, slots, instances
 
     def _sentinel(self, param: Any) -> str | None:
@@ -293,8 +325,8 @@ class Composed:
     def read(self, rows: list[tuple]) -> list:
         """What the statement's ``rows`` (sent by the caller) stand for: instances of a
         model queryset, else the rows themselves."""
-        compiler = self._compiled()[2]
-        return rows if compiler is None else list(_instances(compiler, rows))
+        instances = self._compiled()[2]
+        return rows if instances is None else list(instances(rows))
 
     def rows(self, **values: Any) -> list:
         (rows,) = run_together([self.statement(**values)])

@@ -37,6 +37,7 @@ from appointments.services.events import (
     announce,
     change_event,
     created_event,
+    first_reads,
     held_slot,
 )
 from appointments.services.rules import (
@@ -241,13 +242,22 @@ def appointment_create(
         reads.append(codes)
     ((new_id,),), *code_rows = run_together(reads)
     codes_by_code = procedure_codes_read(code_rows[0]) if code_rows else {}
+    # Its own from now on: the slot's checks leave it out (as its providers' other
+    # appointments, read after it is inserted).
+    appointment.pk = new_id
     with unique_violations(UNIQUE_EXTERNAL_ID):  # one transaction (and savepoint)
         held = hold_slot(
             appointment, allow_overlap=allow_overlap, provider_ids=[p.pk for p in providers]
         )
-        appointment.pk = new_id
         changes = creation_changes(appointment, providers, tags)
-        insert_together(  # it, its providers, tags, procedures and history entry: one round trip
+        event = created_event(appointment)
+        listener_reads = first_reads(event, [appointment])
+        then = list(listener_reads.values())
+        if held.providers_read is not None:  # its providers' other appointments meanwhile
+            then.append(held.providers_read.statement)
+        # It, its providers, tags, procedures and history entry, then what the listeners
+        # read first (and the providers' other appointments): one round trip.
+        found = insert_together(
             [
                 [appointment],
                 *(
@@ -262,9 +272,12 @@ def appointment_create(
                     )
                 ),
                 [history.entry(appointment, action, actor=actor, changes=changes)],
-            ]
+            ],
+            then=then,
         )
-        announce(created_event(appointment), [appointment])
+        if held.providers_read is not None:
+            held.providers = held.providers_read.overlaps(found.pop())
+        announce(event, [appointment], read=dict(zip(listener_reads, found, strict=True)))
     appointment.warnings = overlap_warnings(held.providers)
     return appointment
 

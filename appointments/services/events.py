@@ -28,7 +28,7 @@ so a listener should read and write per batch, not per appointment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -51,14 +51,38 @@ class AppointmentEvent(Enum):
     DELETED = "deleted"
 
 
-Listener = Callable[[AppointmentEvent, Sequence[Appointment]], None]
+Listener = Callable[..., None]
+#: A listener's first read of an announcement: the statement ``(sql, params)`` it runs
+#: first, whatever the write did (None: none for this event).
+FirstRead = Callable[[AppointmentEvent, Sequence[Appointment]], tuple[str, Sequence] | None]
 
 _listeners: list[Listener] = []
+_first_reads: dict[Listener, FirstRead] = {}
 
 
-def register_listener(listener: Listener) -> None:
+def register_listener(listener: Listener, *, first_read: FirstRead | None = None) -> None:
+    """``listener(event, appointments)`` hears every announcement. ``first_read``: the
+    statement it would run first, so that a writer may send it after its write in the same
+    round trip (``first_reads``); the listener is then called with its rows as ``read``."""
     if listener not in _listeners:
         _listeners.append(listener)
+    if first_read is not None:
+        _first_reads[listener] = first_read
+
+
+def first_reads(
+    event: AppointmentEvent, appointments: Sequence[Appointment]
+) -> dict[Listener, tuple[str, Sequence]]:
+    """The statements the listeners would run first on hearing of ``appointments`` (as
+    they will be announced, primary keys included), by listener: to send after the
+    write's last statement, in its round trip, and give their rows to ``announce``."""
+    reads = {}
+    for listener in _listeners:
+        first_read = _first_reads.get(listener)
+        statement = first_read(event, appointments) if first_read is not None else None
+        if statement is not None:
+            reads[listener] = statement
+    return reads
 
 
 @dataclass(frozen=True)
@@ -108,10 +132,12 @@ def announce(
     appointments: Sequence[Appointment],
     *,
     held_before: Sequence[HeldSlot | None] = (),
+    read: Mapping[Listener, list[tuple]] | None = None,
 ) -> None:
     """Tell every registered listener, in registration order (call inside the write's
     transaction, after the write). ``held_before``: the appointments' chair time before
-    the write, in their order (none given: they held none)."""
+    the write, in their order (none given: they held none). ``read``: the rows of the
+    listeners' ``first_reads``, read after the write, by listener."""
     appointments = list(appointments)
     if not appointments:
         return
@@ -119,4 +145,7 @@ def announce(
     for appointment, slot in zip(appointments, held, strict=True):
         appointment.held_before = slot
     for listener in _listeners:
-        listener(event, appointments)
+        if read is not None and listener in read:
+            listener(event, appointments, read=read[listener])
+        else:
+            listener(event, appointments)

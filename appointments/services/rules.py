@@ -92,8 +92,9 @@ def hold_slot(
 ) -> Conflicts:
     """Lock the chair and refuse a taken or blocked slot (no-op if it holds no slot).
 
-    Returns what the slot met without being refused: the appointments of ``provider_ids``
-    elsewhere meanwhile (``Conflicts.providers``).
+    Returns what the slot met without being refused: when one of ``provider_ids`` is
+    booked elsewhere meanwhile, the read of those appointments (``Conflicts.providers_read``,
+    to send with the write).
     """
     if appointment.status not in LIVE_STATUSES:
         return Conflicts()

@@ -150,6 +150,28 @@ def test_rows_carrying_keys_drawn_by_new_ids_are_inserted_with_them():
     assert later.pk not in ids
 
 
+def test_reads_sent_after_inserts_see_them_in_the_same_round_trip():
+    """``insert_together(then=...)``: the statements run after the inserts (each sees
+    them), in their round trip; their rows come back in order."""
+    appointment = AppointmentFactory()
+    entry = AppointmentHistory(
+        org_id=appointment.org_id,
+        appointment=appointment,
+        appointment_uuid=appointment.uuid,
+        action="created",
+        version=7,
+    )
+    count = (
+        "SELECT count(*) FROM appointments_appointmenthistory WHERE appointment_id = %s",
+        [appointment.pk],
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        found = insert_together([[entry]], then=[count, ("SELECT %s", [5])])
+    assert len(ctx.captured_queries) == 1
+    assert found == [[(1,)], [(5,)]]
+    assert insert_together([[]]) == []
+
+
 def _chairs(v: dict):
     """A statement of several kinds of value: ids, a list for ANY, text, a number."""
     return (
