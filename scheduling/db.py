@@ -178,7 +178,10 @@ def insert_together(
         model = type(group[0])
         for obj in group:
             obj._prepare_related_fields_for_save(operation_name="insert_together")
-        with_pk = all(obj.pk is not None for obj in group)
+        keyed = [obj.pk is not None for obj in group]
+        with_pk = all(keyed)
+        if any(keyed) and not with_pk:
+            raise ValueError(f"{model.__name__}: a group's rows all carry their keys, or none")
         fields = [
             f
             for f in model._meta.concrete_fields

@@ -237,14 +237,15 @@ def display_listing(access: Access, offset: int, limit: int) -> tuple[list[dict]
     bound = next((bound for bound in _BOUNDS if limit <= bound), None)
     if bound is None:
         raise ValueError(f"a page holds {MAX_PAGE_SIZE} appointments at most")
+    # (a Restriction's parameters are the same whatever alias its SQL names)
     params = [*_RESTRICTION.params(access), offset, offset + limit]
     params += tally.total_params(access)
     with prepared_cursor() as cursor:
         cursor.execute(_select_listing(bound), params)
         rows = cursor.fetchall()
-    total, deltas = rows[0][:2]
+    total, surplus = rows[0][:2]
     items = [render(row[2:]) for row in rows if row[2] is not None]
-    return items, tally.read_total(access, total, deltas)
+    return items, tally.read_total(access, total, surplus)
 
 
 def _select_one(org: str, locations: str) -> str:

@@ -54,13 +54,11 @@ class PagePagination(BasePagination):
             raise RequestValidationError(errors, location="query")
         return page, page_size
 
-    def paginate_queryset(self, queryset, request, view=None, *, count=None):
-        """The page's rows. ``count``: a callable answering the total when the caller knows
-        a cheaper way than ``queryset.count()`` (called once the parameters are valid)."""
+    def paginate_queryset(self, queryset, request, view=None):
+        """The page's rows, and the queryset's count for the total."""
 
         def read(offset: int, limit: int) -> tuple[list, int]:
-            total = queryset.count() if count is None else count()
-            return list(queryset[offset : offset + limit]), total
+            return list(queryset[offset : offset + limit]), queryset.count()
 
         return self.paginate_read(request, read)
 

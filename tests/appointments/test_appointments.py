@@ -3,8 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.http import QueryDict
+from rest_framework.test import APIRequestFactory
 
+from appointments.filters import AppointmentCursorFilterSet, AppointmentFilterSet
 from appointments.models import Appointment, AppointmentHistory, AppointmentRule
+from scheduling.access import Access
 from tests.appointments.conftest import DAY
 from tests.conftest import api_for
 from tests.factories import (
@@ -583,3 +587,16 @@ def test_moving_into_a_forbidden_chair_is_403(booked, limited_client, ny_chair, 
         },
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("filterset_class", [AppointmentFilterSet, AppointmentCursorFilterSet])
+def test_a_filterset_kept_unbuilt_when_absent_keeps_every_row(org, filterset_class):
+    """``keeps_all_when_absent`` lets an unfiltered list skip the filterset: given none of
+    its parameters, it must answer the very queryset it was given (no default applied)."""
+    assert filterset_class.keeps_all_when_absent
+    queryset = Appointment.objects.filter(org=org)
+    request = APIRequestFactory().get("/")
+    request.access = Access.operator(org)
+    built = filterset_class(QueryDict(), queryset=queryset, request=request)
+    assert built.is_valid()
+    assert str(built.qs.query) == str(queryset.query)

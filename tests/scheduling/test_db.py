@@ -148,6 +148,10 @@ def test_rows_carrying_keys_drawn_by_new_ids_are_inserted_with_them():
         action="created",
     )
     assert later.pk not in ids
+    keyed = AppointmentHistory(pk=later.pk + 1000, org_id=appointment.org_id, action="created")
+    unkeyed = AppointmentHistory(org_id=appointment.org_id, action="created")
+    with pytest.raises(ValueError):  # the given key would be dropped silently
+        insert_together([[keyed, unkeyed]])
 
 
 def test_reads_sent_after_inserts_see_them_in_the_same_round_trip():
