@@ -62,19 +62,12 @@ _TABLE = AppointmentTally._meta.db_table
 # they may list. (An appointment always has a location: no NULL case to mirror.)
 _RESTRICTION = Restriction(Appointment, "t")
 
-
-def total_sql(org: str, locations: str) -> str:
-    """The caller's total and the deltas a fold would remove (beyond one per location, so
-    an org with many locations does not fold again at every read), as one row, with the
-    caller's org id and permitted locations as SQL expressions (``Restriction.over``)."""
-    return (
-        f"SELECT COALESCE(SUM(t.n) FILTER (WHERE {_RESTRICTION.over(org, locations)}),"
-        f" 0)::bigint, COUNT(*) - COUNT(DISTINCT t.location_id) FROM {_TABLE} t"
-        f" WHERE t.org_id = {org}"
-    )
-
-
-_SUM = total_sql("%s", "%s::bigint[]")
+# The second column: the deltas a fold would remove (beyond one per location), so an org
+# with many locations does not fold again at every read.
+_SUM = (
+    f"SELECT COALESCE(SUM(t.n) FILTER (WHERE {_RESTRICTION.sql}), 0)::bigint,"
+    f" COUNT(*) - COUNT(DISTINCT t.location_id) FROM {_TABLE} t WHERE t.org_id = %s"
+)
 
 _FOLD = f"""
 WITH turn AS (SELECT pg_try_advisory_xact_lock(%s, %s) AS ours),
@@ -87,8 +80,8 @@ SELECT %s, location_id, SUM(n) FROM gone GROUP BY location_id HAVING SUM(n) <> 0
 """
 
 
-#: The caller's total and the deltas a fold would remove, as one row: a statement of its
-#: own, or a CTE of another read sent with it (``total_params``, then ``read_total``).
+#: The caller's total and the org's number of deltas, as one row: a statement of its own,
+#: or a CTE of another read sent with it (``total_params``, then ``read_total``).
 TOTAL_SQL = _SUM
 
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import QuerySet
@@ -206,74 +205,47 @@ _BOUNDS = (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 @cache
-def _select_listing(bound: int, org: str, locations: str) -> str:
-    """A page of every appointment the caller may see, with the total, in one statement;
-    the caller's org and locations as SQL expressions (``Restriction.over``).
+def _select_listing(bound: int) -> str:
+    """A page of every appointment the caller may see, with the total, in one statement.
 
     ``page`` takes the page's keys in the model's order from the org's index (an index
     range that stops at the page's end, ``bound`` rows at most) and numbers them;
     ``tally`` is the caller's total (``appointments.tally``). The tally's row is always
     there, joined to the page's rows if any: a page past the end is one row of total and
-    NULLs. A row is the total, the surplus of deltas, the row's place on the page, then
-    ``render``'s columns.
+    NULLs.
     """
     columns, joined = _parts(of_page=True)
     table = connection.ops.quote_name(Appointment._meta.db_table)
     ordering = _ordering()
-    restriction = Restriction(Appointment, table).over(org, locations)
+    restriction = Restriction(Appointment, table)
     return (
         f"WITH page AS (SELECT id, n FROM (SELECT {table}.id,"
-        f" row_number() OVER (ORDER BY {ordering}) AS n FROM {table} WHERE {restriction}"
+        f" row_number() OVER (ORDER BY {ordering}) AS n FROM {table} WHERE {restriction.sql}"
         f" ORDER BY {ordering} LIMIT {bound} OFFSET %s::bigint) numbered"
         f" WHERE n <= %s::bigint),"
         f" {_lists_of_page()},"
-        f" tally AS ({tally.total_sql(org, locations)})"
-        f" SELECT tally.*, page.n, {columns}"
+        f" tally AS ({tally.TOTAL_SQL})"
+        f" SELECT tally.*, {columns}"
         f" FROM tally LEFT JOIN (page JOIN ({joined}) ON a.id = page.id) ON TRUE"
         f" ORDER BY page.n"
     )
 
 
-@cache
-def _select_listing_for_params(bound: int) -> str:
-    return _select_listing(bound, "%s", "%s::bigint[]")
-
-
-@cache
-def _select_listing_with_token(bound: int) -> str:
-    return _select_listing(bound, Companion.ORG, Companion.LOCATIONS)
-
-
-def _bound(limit: int) -> int:
-    bound = next((bound for bound in _BOUNDS if limit <= bound), None)
-    if bound is None:
-        raise ValueError(f"a page holds {MAX_PAGE_SIZE} appointments at most")
-    return bound
-
-
 def display_listing(access: Access, offset: int, limit: int) -> tuple[list[dict], int]:
     """Rows ``offset`` to ``offset + limit`` of ``Appointment.objects.restrict(access)``
     (the model's order) rendered, and how many there are; one prepared statement."""
+    bound = next((bound for bound in _BOUNDS if limit <= bound), None)
+    if bound is None:
+        raise ValueError(f"a page holds {MAX_PAGE_SIZE} appointments at most")
     # (a Restriction's parameters are the same whatever alias its SQL names)
     params = [*_RESTRICTION.params(access), offset, offset + limit]
     params += tally.total_params(access)
     with prepared_cursor() as cursor:
-        cursor.execute(_select_listing_for_params(_bound(limit)), params)
+        cursor.execute(_select_listing(bound), params)
         rows = cursor.fetchall()
-    return listing(access, rows)
-
-
-def display_listing_with_token(offset: int, limit: int) -> Companion:
-    """``display_listing`` as a read sent with the caller's token (its rows: ``listing``)."""
-    return Companion(_select_listing_with_token(_bound(limit)), (offset, offset + limit), many=True)
-
-
-def listing(access: Access, rows: list[tuple]) -> tuple[list[dict], int]:
-    """The page and the total from the listing statement's rows (folding the tally's
-    deltas if many)."""
     total, surplus = rows[0][:2]
-    page = sorted((row for row in rows if row[2] is not None), key=itemgetter(2))
-    return [render(row[3:]) for row in page], tally.read_total(access, total, surplus)
+    items = [render(row[2:]) for row in rows if row[2] is not None]
+    return items, tally.read_total(access, total, surplus)
 
 
 def _select_one(org: str, locations: str) -> str:

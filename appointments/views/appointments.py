@@ -24,16 +24,13 @@ from appointments.serializers import results as r
 from appointments.serializers.display import (
     AppointmentDisplayMixin,
     display_listing,
-    display_listing_with_token,
     display_one,
     display_one_with_token,
-    listing,
     render,
 )
 from appointments.services import appointments as booking
 from appointments.services import lifecycle
 from scheduling.access import NOT_READ
-from scheduling.api.exceptions import RequestValidationError
 from scheduling.api.views import PAGE_PARAMS, OrgViewSet
 from scheduling.exceptions import NotFound
 
@@ -111,25 +108,14 @@ class AppointmentViewSet(
     def list(self, request, *args, **kwargs):
         if PAGE_PARAMS.issuperset(request.query_params):
             # Unfiltered: the page, its rows and the tally the database keeps (not a count
-            # of the org) in one statement, read with the token when it could be.
-            read = partial(display_listing, self.access)
-            if (read_rows := self.read_with_token_row) is not NOT_READ:
-
-                def read(offset: int, limit: int) -> tuple[list[dict], int]:
-                    return listing(self.access, read_rows)  # that very page, read already
-
-            return self.get_paginated_response(self.paginator.paginate_read(request, read))
+            # of the org) in one statement.
+            rows = self.paginator.paginate_read(request, partial(display_listing, self.access))
+            return self.get_paginated_response(rows)
         return self.display_page(self.filter_queryset(self.get_queryset()))
 
     def read_with_token(self):
         if self.action == "retrieve":
             return display_one_with_token(self.kwargs[self.lookup_url_kwarg])
-        if self.action == "list" and PAGE_PARAMS.issuperset(self.request.query_params):
-            try:
-                page, page_size = self.paginator.parse(self.request)
-            except RequestValidationError:
-                return None  # answered as the list answers it, once authenticated
-            return display_listing_with_token((page - 1) * page_size, page_size)
         return None
 
     def retrieve(self, request, *args, **kwargs):

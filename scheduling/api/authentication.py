@@ -37,9 +37,6 @@ class Companion:
 
     sql: str
     params: tuple = ()
-    #: The read answers several rows (``companion_row``: a list of them, the token's
-    #: columns repeated on each), not at most one.
-    many: bool = False
 
 
 @cache
@@ -80,8 +77,7 @@ def _token_select(companion_sql: str | None = None) -> tuple[str, tuple[int, int
 class TokenRead:
     """What ``read_token`` found: the token (its user loaded), the caller's Access to the
     org in the path (None: not a member; NOT_READ: no org given), and the companion's row
-    (None when it found none; NOT_READ when none was sent), or rows (``many``: a list,
-    empty when it found none)."""
+    (None when it found none; NOT_READ when none was sent)."""
 
     token: ApiToken
     access: Access | None | object
@@ -100,17 +96,14 @@ def read_token(prefix: str, org_uuid, companion: Companion | None = None) -> Tok
     params = [org_uuid, *(() if companion is None else companion.params), prefix]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall() if companion is not None and companion.many else None
-        row = cursor.fetchone() if rows is None else next(iter(rows), None)
+        row = cursor.fetchone()
     if row is None:
         return None
     access_end = membership_end + len(Organization._meta.concrete_fields) + 1
     token = from_row(ApiToken, row[:token_end])
     token.user = from_row(get_user_model(), row[token_end:user_end])
     found = TokenRead(token, NOT_READ)
-    if rows is not None:
-        found.companion_row = [each[access_end:] for each in rows if each[access_end] is not None]
-    elif companion is not None:
+    if companion is not None:
         rest = row[access_end:]
         found.companion_row = None if rest[0] is None else rest
     if org_uuid is None:
