@@ -42,9 +42,10 @@ class Companion:
 @cache
 def _token_select(companion_sql: str | None = None) -> tuple[str, tuple[int, int, int]]:
     """One constant statement for every call: the active token with this prefix, its user,
-    and the user's membership of the org in the path (its org, and its locations unless
-    it has all of them), then the columns of ``companion_sql`` (a ``Companion``'s) when
-    given. Returns the SQL and where each model's columns end in a row."""
+    and the user's membership of the org in the path (its org with the zone of its first
+    location, and its locations unless it has all of them), then the columns of
+    ``companion_sql`` (a ``Companion``'s) when given. Returns the SQL and where each
+    model's columns end in a row."""
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (ApiToken, get_user_model(), Membership, Organization, MembershipLocation)
@@ -60,6 +61,7 @@ def _token_select(companion_sql: str | None = None) -> tuple[str, tuple[int, int
     sql = (
         f"SELECT {column_list(ApiToken, 't')}, {column_list(get_user_model(), 'u')},"
         f" {column_list(Membership, 'm')}, {column_list(Organization, 'o')},"
+        f" {Organization.fallback_timezone_sql('o')},"
         f" caller.location_ids{', companion.*' if companion else ''}"
         f" FROM {table[ApiToken]} t JOIN {table[get_user_model()]} u ON u.id = t.user_id"
         f" LEFT JOIN ({table[Membership]} m JOIN {table[Organization]} o"
@@ -99,7 +101,9 @@ def read_token(prefix: str, org_uuid, companion: Companion | None = None) -> Tok
         row = cursor.fetchone()
     if row is None:
         return None
-    access_end = membership_end + len(Organization._meta.concrete_fields) + 1
+    org_end = membership_end + len(Organization._meta.concrete_fields)
+    fallback_timezone, location_ids = row[org_end : org_end + 2]
+    access_end = org_end + 2
     token = from_row(ApiToken, row[:token_end])
     token.user = from_row(get_user_model(), row[token_end:user_end])
     found = TokenRead(token, NOT_READ)
@@ -112,9 +116,10 @@ def read_token(prefix: str, org_uuid, companion: Companion | None = None) -> Tok
         found.access = None
         return found
     membership = from_row(Membership, row[user_end:membership_end])
-    membership.org = from_row(Organization, row[membership_end : access_end - 1])
+    membership.org = from_row(Organization, row[membership_end:org_end])
+    membership.org.fallback_timezone_read(fallback_timezone)
     membership.user = token.user
-    found.access = Access(membership.org, membership, location_ids=row[access_end - 1])
+    found.access = Access(membership.org, membership, location_ids=location_ids)
     return found
 
 

@@ -172,6 +172,8 @@ class OrgViewSet(OrgScopedMixin, viewsets.GenericViewSet):
         obj = queryset.filter(**{self.lookup_field: self.kwargs[self.lookup_url_kwarg]}).first()
         if obj is None:
             raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.")
+        if getattr(obj, "org_id", None) == self.access.org.pk:
+            obj.org = self.access.org  # read with the token: following the key costs no query
         self.check_object_permissions(self.request, obj)
         return obj
 

@@ -9,7 +9,7 @@ from datetime import date
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from scheduling.models.base import validate_same_org
@@ -44,7 +44,7 @@ class Organization(models.Model):
 
     def local_timezone(self) -> str:
         """The zone of the practice's day: its own, else its first location's, else UTC
-        (looked up once per instance)."""
+        (looked up once per instance, unless read with the org: ``fallback_timezone_sql``)."""
         if self.timezone:
             return self.timezone
         if not hasattr(self, "_first_location_timezone"):
@@ -52,6 +52,24 @@ class Organization(models.Model):
             first = location.objects.filter(org=self).order_by("id")
             self._first_location_timezone = first.values_list("timezone", flat=True).first()
         return self._first_location_timezone or "UTC"
+
+    @staticmethod
+    def fallback_timezone_sql(alias: str) -> str:
+        """``local_timezone``'s first-location zone as SQL over the org's table alias (NULL
+        when the org has a zone of its own), for a statement that reads the org; hand
+        the value to ``fallback_timezone_read``."""
+        location = apps.get_model("scheduling", "Location")
+        table = connection.ops.quote_name(location._meta.db_table)
+        return (
+            f"CASE WHEN COALESCE({alias}.timezone, '') = '' THEN (SELECT fl.timezone"
+            f" FROM {table} fl WHERE fl.org_id = {alias}.id ORDER BY fl.id LIMIT 1) END"
+        )
+
+    def fallback_timezone_read(self, value: str | None) -> None:
+        """What ``fallback_timezone_sql`` read with this org (spares ``local_timezone`` its
+        query)."""
+        if not self.timezone:
+            self._first_location_timezone = value
 
     def local_today(self) -> date:
         """The practice's calendar date now ("today" for recalls and the ASAP list)."""

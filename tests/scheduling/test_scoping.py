@@ -5,6 +5,7 @@ forgets its declaration shows nothing."""
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scheduling.access import NOT_READ, Access
 from scheduling.api.authentication import read_token
@@ -166,6 +167,13 @@ def test_the_membership_read_with_the_token_is_the_same_access(org, location, se
     assert read_token(token.prefix, OrganizationFactory().uuid).access is None  # not a member
     assert read_token(token.prefix, None).access is NOT_READ
     assert found.companion_row is NOT_READ  # none was sent
+    org.timezone = ""  # the practice's day falls back to its first location's zone
+    org.save(update_fields=["timezone"])
+    first = Location.objects.filter(org=org).order_by("id").first()
+    with CaptureQueriesContext(connection) as ctx:
+        read_org = read_token(token.prefix, org.uuid).access.org
+        assert read_org.local_timezone() == first.timezone == location.timezone
+    assert len(ctx.captured_queries) == 1  # read with the token
     with pytest.raises(NotFound):
         Access.member(user, org.uuid, prefetched=None)
     token.revoke()
