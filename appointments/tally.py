@@ -46,7 +46,7 @@ from django.db import DatabaseError, connection, transaction
 from appointments.models import Appointment, AppointmentTally
 from scheduling.access import Access
 from scheduling.db import prepared_cursor
-from scheduling.locks import APPOINTMENT_TALLY
+from scheduling.locks import APPOINTMENT_TALLY, Lock
 from scheduling.models.base import Restriction
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def fold(org_id: int) -> None:
     """
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_FOLD, [APPOINTMENT_TALLY, org_id % 2**31, org_id, org_id])
+            cursor.execute(_FOLD, [*Lock(APPOINTMENT_TALLY, org_id).args, org_id, org_id])
     except DatabaseError:
         logger.warning("Could not fold the appointment tally of org %s", org_id, exc_info=True)
 

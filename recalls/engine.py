@@ -51,7 +51,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentProcedure, AppointmentStatus
 from appointments.services.events import BOOKING_STATUSES, AppointmentEvent
 from recalls.models import PatientRecall, RecallTrigger, RecallType
-from scheduling.db import Composed, equals_any, run_together
+from scheduling.db import Composed, equals_any
 from scheduling.locks import PATIENT_RECALLS, xact_lock
 from scheduling.timezones import day_start, zone
 
@@ -168,10 +168,10 @@ def on_appointment_event(
     if event is AppointmentEvent.COMPLETED:
         xact_lock(PATIENT_RECALLS, patient_ids)  # before the read: see the module docstring
     if read is None:
-        (read,) = run_together([_OPEN_RECALLS.statement(**_open_recalls_values(appointments))])
-    open_recalls = {
-        (recall.patient_id, recall.recall_type_id): recall for recall in _OPEN_RECALLS.read(read)
-    }
+        found = _OPEN_RECALLS.rows(**_open_recalls_values(appointments))
+    else:
+        found = _OPEN_RECALLS.read(read)
+    open_recalls = {(recall.patient_id, recall.recall_type_id): recall for recall in found}
     # A recall linked to one of the appointments follows it, whoever's it now is.
     patient_ids |= {patient_id for patient_id, _ in open_recalls}
     if event is not AppointmentEvent.COMPLETED and not open_recalls:

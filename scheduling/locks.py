@@ -48,6 +48,11 @@ class Lock:
     key: int
     shared: bool = False
 
+    @property
+    def args(self) -> tuple[int, int]:
+        """The two ``int`` arguments of PostgreSQL's advisory lock functions."""
+        return self.namespace, self.key % 2**31
+
 
 def xact_locks(locks: Sequence[Lock], *, then: tuple[str, Sequence] | None = None) -> list:
     """Take ``locks`` in the order given, in one round trip, until the transaction ends.
@@ -65,7 +70,7 @@ def xact_locks(locks: Sequence[Lock], *, then: tuple[str, Sequence] | None = Non
         calls = ", ".join(
             f"pg_advisory_xact_lock{'_shared' if lock.shared else ''}(%s, %s)" for lock in locks
         )
-        params = [value for lock in locks for value in (lock.namespace, lock.key % 2**31)]
+        params = [value for lock in locks for value in lock.args]
         statements.insert(0, (f"SELECT {calls}", params))
     results = run_together(statements)
     return results[-1] if then is not None else []
