@@ -1,6 +1,7 @@
-"""The pieces of ``make bench``: the floor app, the measuring client against it under a real
-gunicorn, the PASS/FAIL arithmetic, and the calendar scene (built small) with its floors
-reading what the calendars show. No test asserts a time."""
+"""The pieces of ``make bench``: the floor app and the framework's floors, the measuring
+client against them under a real gunicorn, the PASS/FAIL arithmetic, and the calendar
+scene (built small) with its floors reading what the calendars show. No test asserts a
+time."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ from pathlib import Path
 
 import psutil
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
+from rest_framework.test import APIClient
 
-from appointments.bench import calendars, client, scenes
+from appointments.bench import calendars, client, framework, scenes
 from appointments.bench.data import PRACTICE_PATIENTS, outside_scenes
 from appointments.bench.report import Row, Target, latency_table, throughput_table
 from appointments.bench.servers import Gunicorn
 from appointments.models import Appointment
 from config import bench_floor
+from config import bench_framework as config_bench_framework
 from recalls.models import PatientRecall
-from scheduling.models import Operatory, Patient
+from scheduling.models import ApiToken, Operatory, Patient
 from tests.factories import (
     AppointmentTypeFactory,
     DefinitionFactory,
@@ -29,6 +34,7 @@ from tests.factories import (
     PatientFactory,
     ProcedureCodeFactory,
     RecallTypeFactory,
+    UserFactory,
 )
 from waitlist.models import Opening, WaitlistEntry
 
@@ -307,3 +313,48 @@ def test_waitlist_scene_is_loaded_once_and_quick_fill_finds_its_matches(
     scene.cleanup()
     assert not Opening.objects.filter(org=org).exists()
     assert not Appointment.objects.filter(org=org, location=scene.location).exists()
+
+
+@pytest.fixture
+def bearer(db):
+    return ApiToken.issue(user=UserFactory(), name="bench")[1]
+
+
+def test_framework_floors_answer_the_floor_body_and_count_their_queries(bearer):
+    counts = framework.query_counts(bearer, runs=2)
+    # Django and DRF alone touch no database; the token's check is one statement; the
+    # write adds BEGIN, its UPDATE and COMMIT.
+    assert counts == {"django": [0, 0], "drf": [0, 0], "token": [1, 1], "write": [4, 4]}
+
+
+@pytest.mark.parametrize("rung", framework.RUNGS, ids=lambda rung: rung.name)
+def test_each_framework_floor_answers_the_floor_body(rung, bearer):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {bearer}")
+    with override_settings(ROOT_URLCONF=framework.URLCONF):
+        method = getattr(api, rung.call.method.lower())
+        response = method(framework.PREFIX + rung.call.path, rung.call.body, format="json")
+    assert response.status_code == rung.call.expect
+    assert json.loads(response.content) == json.loads(config_bench_framework.BODY)
+
+
+def test_the_token_floors_check_the_token_and_the_write_its_body(bearer):
+    with override_settings(ROOT_URLCONF=framework.URLCONF):
+        assert APIClient().get(framework.PREFIX + "token").status_code == 401
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {bearer}")
+        response = api.post(framework.PREFIX + "write", {"note": "x"}, format="json")
+    assert response.status_code == 422
+    assert {error["loc"][-1] for error in response.json()["detail"]} == {"start_at", "end_at"}
+
+
+def test_framework_floors_under_gunicorn_use_their_own_routes(tmp_path):
+    env = {**os.environ, "BENCH_FLOOR_BYTES": "900"}
+    with framework.server(env, tmp_path / "gunicorn.log", Path(settings.BASE_DIR)) as server:
+        target = client.Target("127.0.0.1", server.port, prefix=framework.PREFIX)
+        for name in ("django", "drf"):
+            assert len(client.Connection(target).checked(client.Call("GET", name))) == 900
+        # The project's routes are not served there.
+        target = client.Target("127.0.0.1", server.port)
+        missing = client.Call("GET", "/api/schema/", expect=404)
+        client.Connection(target).checked(missing)

@@ -8,14 +8,17 @@ import, the report.
 2. Time the database floors in-process, psycopg directly with prepared statements: the
    detail's row by org and uuid, the calendar's card SELECT over its day and its week,
    and the monthly summary's per-day aggregate.
-3. Start two gunicorns with the same settings (``servers.GUNICORN_SETTINGS``): the bare
-   WSGI floor app (``config.bench_floor``, a body as long as a real detail) and the
-   project with ``DEBUG=false``, a secret key, ``CONN_MAX_AGE=60`` and the loader's
-   database (``DATABASE_URL`` passed explicitly, so they start no embedded server).
-4. Measure over HTTP with keep-alive (``client``): the floor app, then the project, then
-   the floor app again (the better of its two figures is the floor); latency = median and
-   p90 of sequential requests, throughput = requests/s over ``connections`` connections.
-5. Stop both servers (also on Ctrl-C, SIGTERM or an error), time
+3. Start three gunicorns with the same settings (``servers.GUNICORN_SETTINGS``): the bare
+   WSGI floor app (``config.bench_floor``, a body as long as a real detail), the project
+   with ``DEBUG=false``, a secret key, ``CONN_MAX_AGE=60`` and the loader's database
+   (``DATABASE_URL`` passed explicitly, so they start no embedded server), and the
+   framework's floors (``framework``: Django, DRF and the token's check answering the
+   floor's body) with the same environment.
+4. Measure over HTTP with keep-alive (``client``): the floor app, then the project, the
+   framework's floors, then the floor app again (the better of its two figures is the
+   floor); latency = median and p90 of sequential requests, throughput = requests/s over
+   ``connections`` connections.
+5. Stop the servers (also on Ctrl-C, SIGTERM or an error), time
    ``manage.py import_appointments`` of ``import_rows`` rows with the same environment,
    delete what the timed requests wrote, print the report.
 """
@@ -38,7 +41,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from appointments.bench import calendars, client, free_time, report, scenes
+from appointments.bench import calendars, client, framework, free_time, report, scenes
 from appointments.bench.client import Call, Latency, Throughput
 from appointments.bench.data import (
     CURSOR_PAGE,
@@ -167,6 +170,7 @@ class Run:
         total, self.bulk_breakdown = self.bench.breakdown(requests.bulk(0))
         self.queries["bulk"] = [total]
         self.detail_bytes = len(self.bench.send(requests.detail(0)).content)
+        self.framework_queries = framework.query_counts(self.token, runs)
 
     # --- 2. the raw reads -------------------------------------------------------------
 
@@ -278,6 +282,9 @@ class Run:
                     cwd=BASE_DIR,
                 )
             )
+            framework_server = servers.enter_context(
+                framework.server(floor_env, WORK_DIR / "gunicorn-framework.log", BASE_DIR)
+            )
             floor = client.Target(HOST, floor_server.port)
             project = client.Target(
                 HOST,
@@ -285,9 +292,9 @@ class Run:
                 prefix=f"/api/v1/{self.bench.org.uuid}/",
                 headers=(("Authorization", f"Bearer {self.token}"),),
             )
-            self.measure(floor, project)
+            self.measure(floor, project, framework.target(framework_server.port, self.token))
 
-    def measure(self, floor: client.Target, project: client.Target) -> None:
+    def measure(self, floor: client.Target, project: client.Target, frame: client.Target) -> None:
         options, requests = self.options, self.requests
         constant = Call("GET", "/")  # the floor app answers every path alike
 
@@ -362,6 +369,9 @@ class Run:
             "cursor_first": tput(project, requests.cursor_first, "cursor page 1"),
             "create": tput(project, requests.create, "create"),
         }
+        self.framework = framework.measure(
+            frame, lat, tput, connections=options.connections, queries=self.framework_queries
+        )
         floor_latency.append(lat(floor, floor_call, "floor app, again"))
         floor_throughput.append(tput(floor, floor_call, "floor app, again"))
         self.floor_latencies = floor_latency
@@ -480,6 +490,7 @@ class Run:
         bulk = lat["bulk"]
         latency_rows = [
             floor_row,
+            *framework.latency_rows(self.framework, http_floor),
             raw_row,
             raw_floor(
                 f"the day's {day_cards} cards read directly (psycopg, the calendar's prepared "
@@ -608,6 +619,7 @@ class Run:
         floor_rate = self.floor_throughput.per_second
         throughput_rows = [
             Row("**floor**: bare WSGI app under the same gunicorn", floor_rate),
+            *framework.throughput_rows(self.framework, floor_rate),
             Row(
                 "detail",
                 tp["detail"].per_second,
@@ -643,7 +655,8 @@ class Run:
             f"{ORG_NAME}: {total:,} appointments ({loaded}), {len(self.bench.operatories)} "
             f"chairs, {len(self.bench.patients):,} patients",
             f"servers: gunicorn {' '.join(GUNICORN_SETTINGS)} on {HOST}, one for the project "
-            "(DEBUG=false, CONN_MAX_AGE=60, a real bearer token) and one for the floor app",
+            "(DEBUG=false, CONN_MAX_AGE=60, a real bearer token), one for the floor app and one "
+            "for the framework's floors (the project's settings, their own routes)",
             f"client: http.client, keep-alive; latency = {options.repeat} sequential requests "
             f"(list page 1,000: {len(lat['offset_page'].times)}); throughput = "
             f"{options.connections} connections for {options.duration:g} s; the floor app is "
