@@ -623,7 +623,7 @@ def _collision_check(
     """The statement answering whether anything could block the slot (a live appointment
     in the chair, before the rules are asked, or a no-schedule blockout) and whether one
     of ``providers`` is booked elsewhere meanwhile; the details are read only when so
-    (planning the details' seven tables costs more than the two answers together).
+    (read on every booking, they would cost about as much again as the two answers).
 
     Its text depends only on which questions it asks, so each shape is composed once
     (``Composed``) and run with the slot's values."""
