@@ -2,10 +2,12 @@
 completed before its time. The response's ``warnings`` say it; reads carry none."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment
 from tests.appointments.conftest import DAY
-from tests.factories import OperatoryFactory
+from tests.factories import OperatoryFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,79 @@ def test_completing_a_past_appointment_has_no_warning(staff_client, book):
         f"appointments/{booked['id']}/transition", {"base_version": 1, "status": "complete"}
     )
     assert response.json()["warnings"] == []
+
+
+def test_an_overlap_names_the_other_appointment_as_its_detail_does(
+    org, book, exam, other_chair, staff_client, location, chair
+):
+    """The warning's and the conflict preview's entry show what the other appointment's
+    own detail shows of it (its references, wall times and zone), untyped or typed."""
+    dentist = ProviderFactory(org=org, first_name="Ada", last_name="Byron", suffix="DDS")
+    typed = book(
+        start="09:00",
+        end="10:00",
+        appointment_type_uuid=str(exam.uuid),
+        provider_uuids=[str(dentist.uuid)],
+    ).json()
+    untyped = book(
+        start="10:00",
+        end="11:00",
+        operatory_uuid=str(other_chair.uuid),
+        provider_uuids=[str(dentist.uuid)],
+    ).json()
+    shown = ["id", "status", "patient", "operatory", "appointment_type", "location"]
+    shown += ["location_timezone", "schedule_date"]
+    # The detail's names of the wall times and the instants: the entry's.
+    renamed = {"local_start_time": "start_time", "local_end_time": "end_time"}
+    renamed |= {"start_time": "start_at", "end_time": "end_at"}
+
+    def as_detail(body):
+        return {key: body[key] for key in shown} | {new: body[old] for old, new in renamed.items()}
+
+    def as_entry(entry):
+        return {key: entry[key] for key in [*shown, *renamed.values()]}
+
+    expected = [
+        as_detail(staff_client.get(f"appointments/{a['id']}").json()) for a in (typed, untyped)
+    ]
+    assert expected[0]["appointment_type"]["name"] == "Exam"
+    assert expected[1]["appointment_type"] is None
+
+    def preview(start, end):
+        with CaptureQueriesContext(connection) as queries:
+            body = staff_client.post(
+                "appointments/check-conflicts",
+                {
+                    "location_uuid": str(location.uuid),
+                    "operatory_uuid": str(chair.uuid),
+                    "schedule_date": DAY,
+                    "start_time": start,
+                    "end_time": end,
+                    "provider_uuids": [str(dentist.uuid)],
+                },
+            ).json()
+        return body, len(queries.captured_queries)
+
+    (busy, busy_queries), (free, free_queries) = (
+        preview("08:30", "10:30"),
+        preview("13:00", "14:00"),
+    )
+    assert free["conflicts"]["providers"] == []
+    assert busy_queries == free_queries  # what an entry shows was read with the overlaps
+    providers = busy["conflicts"]["providers"]
+    assert [as_entry(p["appointment"]) for p in providers] == expected
+    assert [p["provider"]["name"] for p in providers] == ["Ada Byron, DDS"] * 2
+    third_chair = OperatoryFactory(org=org, location=location)
+    response = book(
+        start="09:30",
+        end="10:30",
+        operatory_uuid=str(third_chair.uuid),
+        provider_uuids=[str(dentist.uuid)],
+    )
+    assert response.status_code == 201
+    warnings = response.json()["warnings"]
+    assert [as_entry(w["appointment"]) for w in warnings] == expected
+    assert [w["provider"] for w in warnings] == [
+        {"id": str(dentist.uuid), "name": "Ada Byron, DDS"}
+    ] * 2
+    assert "Ada Byron, DDS is also booked with" in warnings[0]["message"]
