@@ -13,7 +13,8 @@ answers the floor app's body (``config.bench_floor``, as long as a detail):
   bearer token's statement: one round trip), as every API call has them;
 - ``framework/write`` (POST): the same, validating a small JSON body with a serializer,
   then one committed write (the token's ``last_used_at``, in a transaction: three more
-  statements), as a create's least.
+  statements), as a create's least. Every connection updates that one row, so under
+  several at once the writes queue on its lock: its throughput is a hot row's.
 
 Their paths are under ``/api/v1/`` so the project's middleware treats them as API calls.
 """

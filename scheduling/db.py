@@ -97,9 +97,14 @@ def column_list(model: type[Model], alias: str) -> str:
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
-def from_row(model: type[Model], values) -> Model:
-    """A model instance from the values ``column_list`` selected, as the ORM would load it."""
-    names = [field.attname for field in model._meta.concrete_fields]
+def from_row(model: type[Model], values, names: Sequence[str] | None = None) -> Model:
+    """A model instance from the values ``column_list`` selected, as the ORM would load it;
+    or from ``values`` of the fields ``names`` (attnames, in the model's field order), the
+    others deferred as ``only()`` leaves them."""
+    if names is None:
+        names = [field.attname for field in model._meta.concrete_fields]
+    elif unknown := set(names).difference(f.attname for f in model._meta.concrete_fields):
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
     return model.from_db(connection.alias, names, values)
 
 

@@ -19,7 +19,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from appointments.bench import calendars, client, framework, scenes
-from appointments.bench.data import PRACTICE_PATIENTS, outside_scenes
+from appointments.bench.data import PRACTICE_PATIENTS, InProcess, outside_scenes
 from appointments.bench.report import Row, Target, latency_table, throughput_table
 from appointments.bench.servers import Gunicorn
 from appointments.models import Appointment
@@ -320,36 +320,36 @@ def bearer(db):
     return ApiToken.issue(user=UserFactory(), name="bench")[1]
 
 
-def test_framework_floors_answer_the_floor_body_and_count_their_queries(bearer):
+def test_framework_floors_count_their_queries(bearer):
     counts = framework.query_counts(bearer, runs=2)
     # Django and DRF alone touch no database; the token's check is one statement; the
-    # write adds BEGIN, its UPDATE and COMMIT.
+    # write adds its transaction's start, its UPDATE and its end (here a savepoint's).
     assert counts == {"django": [0, 0], "drf": [0, 0], "token": [1, 1], "write": [4, 4]}
 
 
 @pytest.mark.parametrize("rung", framework.RUNGS, ids=lambda rung: rung.name)
 def test_each_framework_floor_answers_the_floor_body(rung, bearer):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {bearer}")
     with override_settings(ROOT_URLCONF=framework.URLCONF):
-        method = getattr(api, rung.call.method.lower())
-        response = method(framework.PREFIX + rung.call.path, rung.call.body, format="json")
-    assert response.status_code == rung.call.expect
+        response = InProcess(bearer, framework.PREFIX).send(rung.call)  # its status checked
     assert json.loads(response.content) == json.loads(config_bench_framework.BODY)
 
 
 def test_the_token_floors_check_the_token_and_the_write_its_body(bearer):
+    invalid = client.Call("POST", "write", {"note": "x"}, expect=422)
     with override_settings(ROOT_URLCONF=framework.URLCONF):
         assert APIClient().get(framework.PREFIX + "token").status_code == 401
-        api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {bearer}")
-        response = api.post(framework.PREFIX + "write", {"note": "x"}, format="json")
-    assert response.status_code == 422
+        response = InProcess(bearer, framework.PREFIX).send(invalid)
     assert {error["loc"][-1] for error in response.json()["detail"]} == {"start_at", "end_at"}
 
 
+@pytest.mark.parametrize("rung", framework.RUNGS, ids=lambda rung: rung.name)
+def test_the_project_does_not_serve_the_framework_floors(rung, bearer):
+    not_found = client.Call(rung.call.method, rung.call.path, rung.call.body, expect=404)
+    InProcess(bearer, framework.PREFIX).send(not_found)
+
+
 def test_framework_floors_under_gunicorn_use_their_own_routes(tmp_path):
-    env = {**os.environ, "BENCH_FLOOR_BYTES": "900"}
+    env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "BENCH_FLOOR_BYTES": "900"}
     with framework.server(env, tmp_path / "gunicorn.log", Path(settings.BASE_DIR)) as server:
         target = client.Target("127.0.0.1", server.port, prefix=framework.PREFIX)
         for name in ("django", "drf"):

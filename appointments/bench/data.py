@@ -84,12 +84,57 @@ def outside_scenes(queryset):
     return queryset
 
 
-class Bench:
-    def __init__(self, org: Organization, token: str, *, say: Callable[[str], None]):
-        self.org = org
-        self.say = say
+class InProcess:
+    """Calls sent through DRF's test client in this process (paths after ``prefix``), with
+    a bearer token, checked as over HTTP; and the queries they make."""
+
+    def __init__(self, token: str, prefix: str):
+        self.prefix = prefix
         self.client = APIClient()
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def send(self, call: Call):
+        """``call`` through DRF's test client, in this process; checked like over HTTP."""
+        url = self.prefix + call.path
+        if call.method == "GET":
+            response = self.client.get(url)
+        else:
+            body = json.dumps(call.body) if call.body is not None else ""
+            response = self.client.generic(call.method, url, body, content_type="application/json")
+        problem = None
+        if response.status_code != call.expect:
+            problem = f"status {response.status_code}, not {call.expect}"
+        elif call.check is not None:
+            problem = call.check(response.json())
+        if problem:
+            raise BenchError(
+                f"{call.method} {call.path[:120]}: {problem}: {response.content[:300]!r}"
+            )
+        return response
+
+    def query_counts(self, make: Callable[[int], Call], runs: int) -> list[int]:
+        """The queries of ``make(0)`` … ``make(runs - 1)`` in-process, after one untimed
+        ``make(-1)`` (imports, caches, the token's last_used_at)."""
+        self.send(make(-1))
+        return [len(self.captured(lambda run=run: self.send(make(run)))) for run in range(runs)]
+
+    @staticmethod
+    def captured(work: Callable[[], object]) -> list[dict]:
+        """The queries ``work`` runs on the default connection (with BEGIN and COMMIT, which
+        Django logs as well)."""
+        reset_queries()  # the log keeps at most 9,000 queries
+        with CaptureQueriesContext(connection) as captured:
+            work()
+        if len(connection.queries_log) == connection.queries_log.maxlen:
+            raise BenchError("more queries than Django's query log keeps: count unknown")
+        return captured.captured_queries
+
+
+class Bench(InProcess):
+    def __init__(self, org: Organization, token: str, *, say: Callable[[str], None]):
+        super().__init__(token, f"/api/v1/{org.uuid}/")
+        self.org = org
+        self.say = say
         self.operatories = list(
             outside_scenes(Operatory.objects.filter(org=org, is_active=True))
             .select_related("location")
@@ -105,9 +150,6 @@ class Bench:
         # Timed bookings use a type that adds procedures, like most real bookings.
         self.booked_type = next((t for t in self.types if t.procedure_codes_to_add), self.types[0])
         self.loaded_in: float | None = None
-
-    def url(self, path: str) -> str:
-        return f"/api/v1/{self.org.uuid}/{path}"
 
     # --- data --------------------------------------------------------------------------
 
@@ -255,33 +297,6 @@ class Bench:
                     end = (datetime.combine(day, start) + timedelta(minutes=30)).time()
                     yield day, operatory, start, end
 
-    # --- in-process requests (query counts) ----------------------------------------------
-
-    def send(self, call: Call):
-        """``call`` through DRF's test client, in this process; checked like over HTTP."""
-        url = self.url(call.path)
-        if call.method == "GET":
-            response = self.client.get(url)
-        else:
-            body = json.dumps(call.body) if call.body is not None else ""
-            response = self.client.generic(call.method, url, body, content_type="application/json")
-        problem = None
-        if response.status_code != call.expect:
-            problem = f"status {response.status_code}, not {call.expect}"
-        elif call.check is not None:
-            problem = call.check(response.json())
-        if problem:
-            raise BenchError(
-                f"{call.method} {call.path[:120]}: {problem}: {response.content[:300]!r}"
-            )
-        return response
-
-    def query_counts(self, make: Callable[[int], Call], runs: int) -> list[int]:
-        """The queries of ``make(0)`` … ``make(runs - 1)`` in-process, after one untimed
-        ``make(-1)`` (imports, caches, the token's last_used_at)."""
-        self.send(make(-1))
-        return [len(self.captured(lambda run=run: self.send(make(run)))) for run in range(runs)]
-
     def row(self, slot, external_id: str) -> dict:
         day, operatory, start, end = slot
         return {
@@ -340,17 +355,6 @@ class Bench:
         kinds = Counter(_kind(q["sql"]) for q in queries)
         rows = len(call.body["rows"])
         return len(queries), [(kind, count / rows) for kind, count in kinds.most_common()]
-
-    @staticmethod
-    def captured(work: Callable[[], object]) -> list[dict]:
-        """The queries ``work`` runs on the default connection (with BEGIN and COMMIT, which
-        Django logs as well)."""
-        reset_queries()  # the log keeps at most 9,000 queries
-        with CaptureQueriesContext(connection) as captured:
-            work()
-        if len(connection.queries_log) == connection.queries_log.maxlen:
-            raise BenchError("more queries than Django's query log keeps: count unknown")
-        return captured.captured_queries
 
 
 class Requests:

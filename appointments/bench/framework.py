@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.test import override_settings
-from rest_framework.test import APIClient
 
 from appointments.bench import client
-from appointments.bench.client import BenchError, Call, Latency, Throughput
-from appointments.bench.data import Bench
+from appointments.bench.client import Call, Latency, Throughput
+from appointments.bench.data import InProcess
 from appointments.bench.report import Row
 from appointments.bench.servers import HOST, Gunicorn
 
@@ -78,24 +77,12 @@ def target(port: int, token: str) -> client.Target:
 
 
 def query_counts(token: str, runs: int) -> dict[str, list[int]]:
-    """Each rung's queries in-process (DRF's test client), after one untimed call."""
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def send(call: Call) -> None:
-        method = getattr(api, call.method.lower())
-        response = method(PREFIX + call.path, call.body, format="json")
-        if response.status_code != call.expect:
-            raise BenchError(f"{PREFIX}{call.path}: status {response.status_code}")
-
+    """Each floor's queries in-process (DRF's test client), after one untimed call."""
+    calls = InProcess(token, PREFIX)
     with override_settings(ROOT_URLCONF=URLCONF):
-        counts = {}
-        for rung in RUNGS:
-            send(rung.call)
-            counts[rung.name] = [
-                len(Bench.captured(lambda c=rung.call: send(c))) for _ in range(runs)
-            ]
-    return counts
+        return {
+            rung.name: calls.query_counts(lambda run, call=rung.call: call, runs) for rung in RUNGS
+        }
 
 
 @dataclass

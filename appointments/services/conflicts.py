@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import product
 
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -62,7 +61,7 @@ from appointments.models import (
 )
 from blockouts.models import Blockout, BlockoutStatus
 from blockouts.selectors import blockouts_overlapping
-from scheduling.db import Composed, equals_any, run_together
+from scheduling.db import Composed, equals_any, from_row, run_together
 from scheduling.exceptions import Conflict
 from scheduling.locks import LOCATION_BLOCKOUTS, OPERATORY_BOOKINGS, Lock, xact_locks
 from scheduling.models import Location, Operatory, Patient, Provider
@@ -506,8 +505,9 @@ _OVERLAP_APPOINTMENT = (
 )
 #: The rows an overlap names, each ``(attribute, key from the provider link, model, the
 #: columns shown of it)``. Each column is read by a scalar subquery on the key, not by a
-#: join: with a join apiece PostgreSQL planned seven tables on every call (~1.2 ms of
-#: planning for ~0.2 ms of execution), two take it ~0.3 ms.
+#: join (with the link's org: no key can name another org's row): with a join apiece
+#: PostgreSQL planned seven tables on every call (~1.35 ms of planning for ~0.3 ms of
+#: execution), two take it ~0.37 ms.
 _OVERLAP_REFERENCES = (
     ("provider", "provider", Provider, ("uuid", "first_name", "last_name", "suffix")),
     ("patient", "appointment__patient", Patient, ("uuid", "first_name", "last_name")),
@@ -525,8 +525,9 @@ def _reference_column(name: str, column: str) -> str:
 def _partial(model: type[Model], pk: int, values: dict) -> Model:
     """An instance of ``model`` with only ``values`` loaded (the rest deferred), as
     ``only()`` would load it."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(DEFAULT_DB_ALIAS, ["id", *names], [pk, *(values[n] for n in names)])
+    order = [f.attname for f in model._meta.concrete_fields]
+    names = sorted(values, key=order.index)  # a name that is no field's: ValueError
+    return from_row(model, [pk, *(values[n] for n in names)], [model._meta.pk.attname, *names])
 
 
 def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
@@ -556,7 +557,9 @@ def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
             .annotate(
                 **{
                     _reference_column(name, column): Subquery(
-                        model._base_manager.filter(pk=OuterRef(key)).order_by().values(column)
+                        model._base_manager.filter(pk=OuterRef(key), org=OuterRef("org"))
+                        .order_by()
+                        .values(column)
                     )
                     for name, key, model, columns in _OVERLAP_REFERENCES
                     for column in columns
