@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduling.api.views import ReadOnlyOrgViewSet
+from scheduling.db import fetch_together
 from scheduling.filters import (
     DefinitionFilterSet,
     OperatoryFilterSet,
@@ -15,6 +16,7 @@ from scheduling.models import (
     Definition,
     Location,
     Membership,
+    MembershipLocation,
     Operatory,
     Patient,
     ProcedureCode,
@@ -105,17 +107,28 @@ class MeView(APIView):
         tags=["Reference data"],
     )
     def get(self, request, *args, **kwargs):
-        memberships = list(
-            Membership.objects.filter(user=request.user)
-            .select_related("org")
-            .order_by("org__name", "id")
-        )
-        for membership in memberships:
-            locations = Location.objects.filter(org=membership.org).order_by("name", "id")
-            if not membership.all_locations:
-                locations = locations.filter(membershiplocation__membership=membership)
-            membership.permitted_locations = list(locations)
         user = request.user
+        # The memberships, their orgs' locations and the limited ones' locations: one round
+        # trip, however many orgs (a user is a member of an org at most once).
+        memberships, locations, limits = fetch_together(
+            [
+                Membership.objects.filter(user=user)
+                .select_related("org")
+                .order_by("org__name", "id"),
+                Location.objects.filter(org__memberships__user=user).order_by("name", "id"),
+                MembershipLocation.objects.filter(membership__user=user).values_list(
+                    "membership_id", "location_id"
+                ),
+            ]
+        )
+        permitted = set(limits)
+        for membership in memberships:
+            membership.permitted_locations = [
+                location
+                for location in locations
+                if location.org_id == membership.org_id
+                and (membership.all_locations or (membership.pk, location.pk) in permitted)
+            ]
         body = {
             "username": user.username,
             "first_name": user.first_name,

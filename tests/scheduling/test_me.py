@@ -48,3 +48,20 @@ def test_me_lists_orgs_roles_and_permitted_locations(org, other_org, location, s
 def test_me_needs_a_valid_token():
     assert me().status_code == 401
     assert me("cs_0123456789_not-a-real-secret").status_code == 401
+
+
+def test_me_reads_every_membership_in_one_round_trip(django_assert_num_queries):
+    user = UserFactory()
+    for n in range(3):
+        org = OrganizationFactory()
+        first, _second = LocationFactory(org=org), LocationFactory(org=org)
+        MembershipFactory(org=org, user=user, locations=[first] if n else None)
+    token = issue_token(user)
+    me(token)  # the token's last use is stamped once a minute
+
+    # The token, then the memberships with their orgs' locations and the limited ones'.
+    with django_assert_num_queries(2):
+        response = me(token)
+
+    locations = [len(m["locations"]) for m in response.json()["memberships"]]
+    assert sorted(locations) == [1, 1, 2]
