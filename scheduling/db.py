@@ -99,12 +99,16 @@ def column_list(model: type[Model], alias: str) -> str:
 
 def from_row(model: type[Model], values, names: Sequence[str] | None = None) -> Model:
     """A model instance from the values ``column_list`` selected, as the ORM would load it;
-    or from ``values`` of the fields ``names`` (attnames, in the model's field order), the
-    others deferred as ``only()`` leaves them."""
+    or from ``values`` of the fields ``names`` (attnames, in any order), the others
+    deferred as ``only()`` leaves them."""
     if names is None:
         names = [field.attname for field in model._meta.concrete_fields]
-    elif unknown := set(names).difference(f.attname for f in model._meta.concrete_fields):
-        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    else:  # ``from_db`` takes them in the model's field order
+        given = dict(zip(names, values, strict=True))
+        names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+        if len(names) != len(given):
+            raise ValueError(f"{model.__name__} has no fields {sorted(set(given) - set(names))}")
+        values = [given[name] for name in names]
     return model.from_db(connection.alias, names, values)
 
 

@@ -42,7 +42,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     ExpressionWrapper,
-    Model,
     OuterRef,
     Q,
     Subquery,
@@ -483,10 +482,13 @@ class OverlapsRead:
             for name, key, model, columns in _OVERLAP_REFERENCES:
                 owner = appointment if key.startswith("appointment__") else link
                 pk = getattr(owner, f"{name}_id")
-                values = {
-                    column: getattr(link, _reference_column(name, column)) for column in columns
-                }
-                setattr(owner, name, None if pk is None else _partial(model, pk, values))
+                if pk is None:
+                    setattr(owner, name, None)
+                    continue
+                # Only the columns shown loaded, the rest deferred (as ``only()`` loads it).
+                values = [getattr(link, _reference_column(name, column)) for column in columns]
+                names = [model._meta.pk.attname, *columns]
+                setattr(owner, name, from_row(model, [pk, *values], names))
             overlaps.append(ProviderOverlap(provider=link.provider, appointment=appointment))
         return overlaps
 
@@ -520,14 +522,6 @@ _OVERLAP_REFERENCES = (
 def _reference_column(name: str, column: str) -> str:
     """The annotation that reads ``column`` of the row an overlap names as ``name``."""
     return f"overlap_{name}_{column}"
-
-
-def _partial(model: type[Model], pk: int, values: dict) -> Model:
-    """An instance of ``model`` with only ``values`` loaded (the rest deferred), as
-    ``only()`` would load it."""
-    order = [f.attname for f in model._meta.concrete_fields]
-    names = sorted(values, key=order.index)  # a name that is no field's: ValueError
-    return from_row(model, [pk, *(values[n] for n in names)], [model._meta.pk.attname, *names])
 
 
 def _provider_overlaps_composed(excluded: bool, limited: bool) -> Composed:
